@@ -1,0 +1,159 @@
+"""The one door to the write side: a method per use case, each in three beats
+(load, command, save), returning ids and the positions it saved at."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import RecordConflictError
+
+from domain import ids
+from domain.chat import SUPPORT, Chat
+from domain.errors import ChatNotFoundError, InvalidChatError, MessageNotFoundError
+from domain.message import Message
+from domain.reading import Reading
+from domain.user import User
+
+SAVE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a command stored: the id it is about and the notification
+    positions of its events (empty when there was nothing to change)."""
+
+    id: UUID | None = None
+    positions: tuple[int, ...] = ()
+
+
+class Messenger(Application[UUID]):
+    name = "Messenger"
+    env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
+    snapshotting_intervals = {Chat: 50, Reading: 50}
+
+    @property
+    def support_user(self) -> str:
+        return self.env.get("SUPPORT_USER_ID") or "support"
+
+    @property
+    def support_chat_name(self) -> str:
+        return self.env.get("SUPPORT_CHAT_NAME") or "Техподдержка"
+
+    def register_user(self, user_id: str, name: str = "") -> Saved:
+        def registration():
+            try:
+                user = self.repository.get(ids.user_id(user_id))
+            except AggregateNotFoundError:
+                return self._new_user(user_id, name)
+            user.rename(name)
+            return [user]
+
+        return self._save(lambda: (ids.user_id(user_id), registration()))
+
+    def create_chat(self, by: str, with_users: list[str], name: str) -> Saved:
+        others = [user for user in dict.fromkeys(with_users) if user != by]
+        if not others:
+            raise InvalidChatError("a chat needs at least one other user")
+
+        def creation():
+            aggregates = self._unknown_users([by, *others])
+            names = {u.user_id: u.name for u in aggregates if isinstance(u, User)}
+            title = name or self._default_name([by, *others], names)
+            if len(others) > 1:
+                chat = Chat.start_group(by, others, title)
+            else:
+                try:
+                    chat = self.repository.get(ids.direct_chat_id(by, others[0]))
+                except AggregateNotFoundError:
+                    chat = Chat.start_direct(by, others[0], title)
+                else:
+                    if not chat.is_deleted:
+                        return chat.id, []
+                    chat.reopen(by, title)
+            return chat.id, [*aggregates, chat]
+
+        return self._save(creation)
+
+    def rename_chat(self, by: str, chat_id: UUID, name: str) -> Saved:
+        def renaming():
+            chat = self._chat(chat_id)
+            chat.rename(by, name)
+            return chat_id, [chat]
+
+        return self._save(renaming)
+
+    def delete_chat(self, by: str, chat_id: UUID) -> Saved:
+        def deletion():
+            chat = self._chat(chat_id)
+            chat.delete(by)
+            return chat_id, [chat]
+
+        return self._save(deletion)
+
+    def post_message(self, chat_id: UUID, sender: str, content: str) -> Saved:
+        self._chat(chat_id).check_can_post(sender)
+        message = Message(chat_id=chat_id, sender=sender, content=content)
+        return self._save(lambda: (message.id, [message]))
+
+    def mark_read(self, chat_id: UUID, user_id: str, message_id: UUID) -> Saved:
+        def reading():
+            self._chat(chat_id).check_member(user_id)
+            try:
+                message = self.repository.get(message_id)
+            except AggregateNotFoundError:
+                raise MessageNotFoundError(message_id) from None
+            if not isinstance(message, Message) or message.chat_id != chat_id:
+                raise MessageNotFoundError(message_id)
+            try:
+                marker = self.repository.get(ids.reading_id(chat_id, user_id))
+            except AggregateNotFoundError:
+                marker = Reading(chat_id=chat_id, user_id=user_id)
+            marker.read_up_to(message_id)
+            return chat_id, [marker]
+
+        return self._save(reading)
+
+    def _chat(self, chat_id: UUID) -> Chat:
+        try:
+            chat = self.repository.get(chat_id)
+        except AggregateNotFoundError:
+            raise ChatNotFoundError(chat_id) from None
+        if not isinstance(chat, Chat):
+            raise ChatNotFoundError(chat_id)
+        return chat
+
+    def _new_user(self, user_id: str, name: str) -> list[Aggregate]:
+        support = Chat.start_system(SUPPORT, user_id, self.support_user, self.support_chat_name)
+        return [User(user_id=user_id, name=name), support]
+
+    def _unknown_users(self, users: Iterable[str]) -> list[Aggregate]:
+        """Users the booking platform has not told us about yet are registered
+        on the spot; known ones are returned unchanged, for their names."""
+        aggregates: list[Aggregate] = []
+        for user_id in users:
+            try:
+                aggregates.append(self.repository.get(ids.user_id(user_id)))
+            except AggregateNotFoundError:
+                aggregates.extend(self._new_user(user_id, ""))
+        return aggregates
+
+    @staticmethod
+    def _default_name(members: list[str], names: dict[str, str]) -> str:
+        return ", ".join(names.get(user) or user for user in members)
+
+    def _save(self, build: Callable[[], tuple[UUID, list[Aggregate]]]) -> Saved:
+        """Saves the aggregates build() returns with the id they are about; a
+        concurrent writer of the same aggregate (two first connections, two
+        requests for one direct chat) makes it load and decide again."""
+        for attempt in range(SAVE_ATTEMPTS):
+            about, aggregates = build()
+            try:
+                recordings = self.save(*aggregates)
+            except RecordConflictError:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise
+                continue
+            return Saved(about, tuple(r.notification.id for r in recordings))
+        raise AssertionError("unreachable")

@@ -1,0 +1,33 @@
+"""What can go wrong with a command, in the product's words."""
+
+
+class MessengerError(Exception):
+    """A command was refused; nothing was stored."""
+
+
+class ChatNotFoundError(MessengerError):
+    """No such chat for this user: it may exist, but they are not in it."""
+
+
+class MessageNotFoundError(MessengerError):
+    """No such message in this chat."""
+
+
+class ForbiddenError(MessengerError):
+    """The user is in the chat but may not do this."""
+
+
+class NotChatAdminError(ForbiddenError):
+    """Only the group's admin may do this."""
+
+
+class SystemChatError(ForbiddenError):
+    """System chats cannot be renamed, deleted or left."""
+
+
+class ReadOnlyChatError(ForbiddenError):
+    """Notification chats are written by the system only."""
+
+
+class InvalidChatError(MessengerError):
+    """The chat asked for cannot be made (for example, with nobody else in it)."""

@@ -1,0 +1,23 @@
+"""Deterministic ids for things that must exist once: a user, the direct chat
+of two users, a user's system chats, a member's read position."""
+
+from uuid import UUID, uuid5
+
+NAMESPACE = UUID("6f1c8e0a-3b0d-4a53-9d0e-5a8f8f2b7c11")
+
+
+def user_id(user: str) -> UUID:
+    return uuid5(NAMESPACE, f"user\x1f{user}")
+
+
+def direct_chat_id(one: str, other: str) -> UUID:
+    first, second = sorted((one, other))
+    return uuid5(NAMESPACE, f"direct\x1f{first}\x1f{second}")
+
+
+def system_chat_id(kind: str, user: str) -> UUID:
+    return uuid5(NAMESPACE, f"{kind}\x1f{user}")
+
+
+def reading_id(chat_id: UUID, user: str) -> UUID:
+    return uuid5(NAMESPACE, f"reading\x1f{chat_id}\x1f{user}")

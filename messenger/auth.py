@@ -1,0 +1,44 @@
+"""Client tokens: HS256 JWTs whose `sub` is the user id and `name` the FIO."""
+
+import time
+from dataclasses import dataclass
+
+import jwt
+
+ALGORITHM = "HS256"
+
+
+class InvalidTokenError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    name: str
+
+
+class Tokens:
+    def __init__(self, secret: str):
+        self._secret = secret
+
+    def issue(self, user_id: str, name: str = "", ttl_s: int | None = None) -> str:
+        claims: dict = {"sub": user_id, "iat": int(time.time())}
+        if name:
+            claims["name"] = name
+        if ttl_s is not None:
+            claims["exp"] = int(time.time()) + ttl_s
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str | None) -> Identity:
+        if not token:
+            raise InvalidTokenError("no token")
+        try:
+            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM],
+                                options={"require": ["sub"]})
+        except jwt.PyJWTError as error:
+            raise InvalidTokenError(str(error)) from None
+        user_id, name = claims["sub"], claims.get("name", "")
+        if not isinstance(user_id, str) or not user_id or not isinstance(name, str):
+            raise InvalidTokenError("sub must be a non-empty string, name a string")
+        return Identity(user_id, name)

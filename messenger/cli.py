@@ -1,0 +1,70 @@
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from messenger import config as settings
+from messenger.auth import Tokens
+from messenger.server import MessengerServer
+from messenger.store import Store, drop_view
+
+REBUILD_TIMEOUT_S = 3600
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="run.py", description="Messenger server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve WebSocket clients")
+    serve.add_argument("--config", default=settings.DEFAULT_CONFIG)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    token = commands.add_parser("token", help="print a signed client token")
+    token.add_argument("user_id")
+    token.add_argument("--name", default="")
+    token.add_argument("--ttl", type=int, help="seconds until it expires (default: never)")
+    token.add_argument("--config", default=settings.DEFAULT_CONFIG)
+
+    rebuild = commands.add_parser("rebuild-projections",
+                                  help="rebuild the read models from the event store")
+    rebuild.add_argument("--config", default=settings.DEFAULT_CONFIG)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = settings.load(args.config)
+    except settings.ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 2
+
+    if args.command == "token":
+        print(Tokens(config.jwt_secret).issue(args.user_id, args.name, args.ttl))
+        return 0
+    if args.command == "rebuild-projections":
+        return _rebuild(config)
+    return asyncio.run(_serve(config, args.host, args.port))
+
+
+async def _serve(config: settings.Config, host: str | None, port: int | None) -> int:
+    server = MessengerServer(config)
+    await server.start(host, port)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    await server.stop()
+    return 0
+
+
+def _rebuild(config: settings.Config) -> int:
+    drop_view(config)
+    store = Store(config)
+    try:
+        store.wait_for_view(REBUILD_TIMEOUT_S)
+    finally:
+        store.close()
+    print(f"rebuilt the inbox view up to event {store.view_position}")
+    return 0

@@ -1,0 +1,44 @@
+"""Runs blocking store calls off the IOLoop, and remembers which connection
+caused which event so live delivery can leave the requester to its reply."""
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from domain.application import Saved
+
+
+class Commands:
+    def __init__(self, executor: Executor):
+        self._executor = executor
+        self._in_flight: set[asyncio.Future] = set()
+        self._origins: dict[int, Any] = {}
+
+    async def query(self, function: Callable, *args) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def run(self, origin: Any, command: Callable[..., Saved], *args) -> Saved:
+        """Runs a command of the application on behalf of `origin`."""
+        done = asyncio.get_running_loop().create_future()
+        self._in_flight.add(done)
+        try:
+            saved = await self.query(command, *args)
+            for position in saved.positions:
+                self._origins[position] = origin
+            return saved
+        finally:
+            self._in_flight.discard(done)
+            done.set_result(None)
+
+    async def origin_of(self, position: int) -> Any:
+        """The connection whose command stored `position`, if one here did.
+
+        The projection can report an event before the executor hands its
+        command's result back to the IOLoop. Any command that could have stored
+        it was in flight when the event was committed, so waiting for the
+        commands in flight now is enough for its origin to be recorded."""
+        in_flight = list(self._in_flight)
+        if in_flight:
+            await asyncio.wait(in_flight)
+        return self._origins.pop(position, None)

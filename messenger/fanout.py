@@ -1,0 +1,63 @@
+"""Live delivery: follows the inbox projection's changes, in order, and sends
+each affected user's open connections what changed for them. The connection
+whose request caused a change is left out: its reply comes from the request."""
+
+import asyncio
+import logging
+
+from messenger import protocol
+from messenger.commands import Commands
+from messenger.connections import Connections
+from messenger.frames import Frames
+from messenger.position import ViewPosition
+from projections.inbox import Change
+
+log = logging.getLogger(__name__)
+
+
+class Fanout:
+    def __init__(self, connections: Connections, commands: Commands, frames: Frames,
+                 position: ViewPosition):
+        self._connections = connections
+        self._commands = commands
+        self._frames = frames
+        self._position = position
+        self._changes: asyncio.Queue[Change] = asyncio.Queue()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def on_change(self, change: Change) -> None:
+        """Called on the IOLoop (through add_callback) once the view has committed."""
+        self._position.advance(change.position)
+        self._changes.put_nowait(change)
+
+    async def _run(self) -> None:
+        while True:
+            change = await self._changes.get()
+            try:
+                await self._deliver(change)
+            except Exception:
+                log.exception("live delivery of event %s failed", change.position)
+
+    async def _deliver(self, change: Change) -> None:
+        origin = await self._commands.origin_of(change.position)
+        targets = {}
+        for user_id in change.users:
+            connections = [c for c in self._connections.of(user_id) if c is not origin]
+            if connections:
+                targets[user_id] = connections
+        if not targets:
+            return
+        frames = await self._commands.query(self._frames.after_change, change, list(targets))
+        for user_id, connections in targets.items():
+            texts = [protocol.encode(frame) for frame in frames[user_id]]
+            for connection in connections:
+                for text in texts:
+                    connection.send(text)

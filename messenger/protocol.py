@@ -1,0 +1,247 @@
+"""Version 1 of the WebSocket protocol: the seed's frames, field for field.
+
+parse() turns a client frame into a validated request or raises
+ProtocolError; the *_frame() functions give the seed's shapes."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
+from projections.inbox_view import ChatSummary, MessageRecord
+
+MAX_NAME_CHARS = 200
+MAX_CHAT_USERS = 500
+
+BAD_REQUEST = "bad_request"
+UNKNOWN_TYPE = "unknown_type"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+TOO_LARGE = "too_large"
+UNAVAILABLE = "unavailable"
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CreateChat:
+    with_users: list[str]
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameChat:
+    chat_id: UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class DeleteChat:
+    chat_id: UUID
+
+
+@dataclass(frozen=True)
+class GetChatMessages:
+    chat_id: UUID
+    limit: int | None
+    before: str | None
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    chat_id: UUID
+    content: str
+    sender_fio: str
+
+
+@dataclass(frozen=True)
+class Request:
+    type: str
+    request_id: Any
+    command: Any = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_content_chars: int
+    max_page: int
+
+
+def envelope(text: str | bytes) -> tuple[str, Any, Any]:
+    """The frame's type, request_id and data, before the data is checked, so
+    that even a refused request gets its request_id and request_type back."""
+    try:
+        frame = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(BAD_REQUEST, "frame is not valid JSON") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError(BAD_REQUEST, "frame must be a JSON object")
+    request_id = frame.get("request_id")
+    kind = frame.get("type")
+    return (kind if isinstance(kind, str) else ""), request_id, frame.get("data")
+
+
+def parse(kind: str, data: Any, user_id: str, limits: Limits) -> Any:
+    if not kind:
+        raise ProtocolError(BAD_REQUEST, "frame needs a string 'type'")
+    parser = _PARSERS.get(kind)
+    if parser is None:
+        raise ProtocolError(UNKNOWN_TYPE, f"unknown request type {kind!r}")
+    if not isinstance(data, dict):
+        raise ProtocolError(BAD_REQUEST, "'data' must be a JSON object")
+    return parser(_Fields(data), user_id, limits)
+
+
+class _Fields:
+    def __init__(self, data: dict):
+        self._data = data
+
+    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
+        value = self._data.get(name)
+        if value is None and not required:
+            return default
+        if not isinstance(value, str):
+            raise ProtocolError(BAD_REQUEST, f"'{name}' must be a string")
+        return value
+
+    def name(self, field: str, *, required: bool) -> str:
+        value = self.text(field, required=required).strip()
+        if required and not value:
+            raise ProtocolError(BAD_REQUEST, f"'{field}' must not be empty")
+        if len(value) > MAX_NAME_CHARS:
+            raise ProtocolError(BAD_REQUEST, f"'{field}' is longer than {MAX_NAME_CHARS} characters")
+        return value
+
+    def chat_id(self) -> UUID:
+        value = self.text("chat_id")
+        try:
+            return UUID(value)
+        except ValueError:
+            raise ProtocolError(NOT_FOUND, "no such chat") from None
+
+    def acting_user(self, field: str, user_id: str) -> None:
+        """Optional, as in the seed; if given it must be the token's user."""
+        value = self._data.get(field)
+        if value is not None and value != user_id:
+            raise ProtocolError(FORBIDDEN, f"'{field}' must be your own user id")
+
+    def optional_int(self, name: str, low: int, high: int) -> int | None:
+        value = self._data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ProtocolError(BAD_REQUEST, f"'{name}' must be an integer from {low} to {high}")
+        return value
+
+
+def _create_chat(fields: _Fields, user_id: str, limits: Limits) -> CreateChat:
+    fields.acting_user("created_by_user_id", user_id)
+    entries = fields._data.get("with_user_id")
+    if not isinstance(entries, list) or not entries:
+        raise ProtocolError(BAD_REQUEST, "'with_user_id' must be a non-empty list of {\"user_id\": …}")
+    if len(entries) > MAX_CHAT_USERS:
+        raise ProtocolError(BAD_REQUEST, f"at most {MAX_CHAT_USERS} users in a chat")
+    users = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("user_id"), str) \
+                or not entry["user_id"]:
+            raise ProtocolError(BAD_REQUEST, "each 'with_user_id' entry needs a string 'user_id'")
+        users.append(entry["user_id"])
+    if not [user for user in users if user != user_id]:
+        raise ProtocolError(BAD_REQUEST, "'with_user_id' must name someone other than you")
+    return CreateChat(users, fields.name("chat_name", required=False))
+
+
+def _rename_chat(fields: _Fields, user_id: str, limits: Limits) -> RenameChat:
+    return RenameChat(fields.chat_id(), fields.name("new_name", required=True))
+
+
+def _delete_chat(fields: _Fields, user_id: str, limits: Limits) -> DeleteChat:
+    return DeleteChat(fields.chat_id())
+
+
+def _get_chat_messages(fields: _Fields, user_id: str, limits: Limits) -> GetChatMessages:
+    chat_id = fields.chat_id()
+    limit = fields.optional_int("limit", 1, limits.max_page)
+    before = fields.text("before", required=False, default=None)
+    return GetChatMessages(chat_id, limit, before)
+
+
+def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
+    fields.acting_user("sender_id", user_id)
+    chat_id = fields.chat_id()
+    content = fields.text("content")
+    if not content.strip():
+        raise ProtocolError(BAD_REQUEST, "'content' must not be empty")
+    if len(content) > limits.max_content_chars:
+        raise ProtocolError(TOO_LARGE, f"'content' is longer than {limits.max_content_chars} characters")
+    return SendMessage(chat_id, content, fields.text("sender_fio", required=False))
+
+
+_PARSERS = {
+    "create_chat": _create_chat,
+    "rename_chat": _rename_chat,
+    "delete_chat": _delete_chat,
+    "get_chat_messages": _get_chat_messages,
+    "send_message": _send_message,
+}
+
+
+# --- the seed's shapes ---------------------------------------------------------
+
+def chat_json(chat: ChatSummary) -> dict:
+    return {
+        "chat_id": chat.chat_id,
+        "chat_name": chat.name,
+        "users": [{"user_id": user} for user in chat.members],
+        "IsGroupChat": chat.kind == GROUP,
+        "lastest_message": chat.last_message,
+        "group_admin": chat.admin,
+        "is_tech_support": chat.kind == SUPPORT,
+        "is_telegram_chat": chat.kind == BOT_BOOKINGS,
+        "unread": chat.unread,
+        "created_at": chat.created_at,
+        "updated_at": chat.updated_at,
+        "kind": chat.kind,
+    }
+
+
+def message_json(message: MessageRecord, chat: dict) -> dict:
+    return {
+        "id": message.message_id,
+        "sender": message.sender,
+        "content": message.content,
+        "chat": chat,
+        "is_read": message.is_read,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
+    }
+
+
+def chat_list_frame(chats: list[ChatSummary]) -> dict:
+    return {"type": "chat_list", "data": [chat_json(chat) for chat in chats]}
+
+
+def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord]) -> dict:
+    shown = chat_json(chat)
+    return {
+        "type": "chat_messages",
+        "chat_id": chat.chat_id,
+        "data": [message_json(message, shown) for message in messages],
+    }
+
+
+def error_frame(code: str, message: str, request_type: str) -> dict:
+    return {"type": "error", "data": {"code": code, "message": message, "request_type": request_type}}
+
+
+def encode(frame: dict, request_id: Any = None) -> str:
+    if request_id is not None:
+        frame = {**frame, "request_id": request_id}
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,95 @@
+"""Wires the parts together and serves them: HTTP and WebSocket on Tornado,
+the store's blocking calls on a thread pool."""
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import tornado.httpserver
+import tornado.ioloop
+import tornado.netutil
+import tornado.web
+
+from messenger import protocol
+from messenger.auth import Tokens
+from messenger.commands import Commands
+from messenger.config import Config
+from messenger.connections import Connections
+from messenger.fanout import Fanout
+from messenger.frames import Frames
+from messenger.handlers import ChatSocket, Health
+from messenger.position import ViewPosition
+from messenger.session import Session
+from messenger.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access log, without the query string: it carries tokens."""
+    request = handler.request
+    logging.getLogger("tornado.access").info(
+        "%d %s %s %.2fms", handler.get_status(), request.method, request.path,
+        1000.0 * request.request_time())
+
+
+class MessengerServer:
+    def __init__(self, config: Config):
+        self.config = config
+        self.connections = Connections()
+        self.port: int | None = None
+
+    async def start(self, host: str | None = None, port: int | None = None) -> int:
+        config = self.config
+        loop = tornado.ioloop.IOLoop.current()
+        self._executor = ThreadPoolExecutor(config.database_threads, "store")
+        self.commands = Commands(self._executor)
+        self.position = ViewPosition(0)
+        self.fanout: Fanout | None = None
+        # The projection reports from its own thread; add_callback is the
+        # only thread-safe way onto the IOLoop.
+        self.store = await self.commands.query(
+            lambda: Store(config, on_change=lambda change: loop.add_callback(self._on_change, change)))
+        self.position.advance(await self.commands.query(lambda: self.store.view_position))
+        frames = Frames(self.store.view, config.messages_window)
+        self.fanout = Fanout(self.connections, self.commands, frames, self.position)
+        self.fanout.start()
+        self.session = Session(
+            self.store.app, frames, self.commands, self.position, self.connections,
+            protocol.Limits(config.max_content_chars, config.max_page),
+        )
+        self.tokens = Tokens(config.jwt_secret)
+        application = tornado.web.Application(
+            [
+                (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens}),
+                (r"/healthz", Health, {"probe": self._is_healthy}),
+            ],
+            websocket_max_message_size=config.max_frame_bytes,
+            websocket_ping_interval=30,
+            log_function=log_request,
+        )
+        sockets = tornado.netutil.bind_sockets(port if port is not None else config.port,
+                                               host or config.host)
+        self.port = sockets[0].getsockname()[1]
+        self._http = tornado.httpserver.HTTPServer(application)
+        self._http.add_sockets(sockets)
+        log.info("serving on %s:%s with %s", host or config.host, self.port,
+                 config.database_url.split("@")[-1])
+        return self.port
+
+    def _on_change(self, change) -> None:
+        if self.fanout is None:  # still starting: nobody is connected yet
+            self.position.advance(change.position)
+        else:
+            self.fanout.on_change(change)
+
+    async def _is_healthy(self) -> bool:
+        return await self.commands.query(self.store.is_reachable)
+
+    async def stop(self) -> None:
+        self._http.stop()
+        for connection in self.connections.all():
+            connection.close(1001, "server shutting down")
+        await self._http.close_all_connections()
+        await self.fanout.stop()
+        await self.commands.query(self.store.close)
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,56 @@
+"""MESSENGER_DATABASE_URL turned into eventsourcing's own persistence keys,
+set in this one place."""
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+SQLITE_RECORDER_TOPIC = "messenger.sqlite_recorder:SQLiteSubscribableRecorder"
+
+
+class DatabaseURLError(ValueError):
+    pass
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgresql://", "postgres://"))
+
+
+def persistence_env(database_url: str) -> dict[str, str]:
+    if database_url.startswith("sqlite:///"):
+        return _sqlite_env(database_url.removeprefix("sqlite:///"))
+    if is_postgres(database_url):
+        return _postgres_env(database_url)
+    raise DatabaseURLError(
+        f"unsupported database URL {database_url!r}: use sqlite:///file.db or "
+        "postgresql://user:pass@host:port/dbname"
+    )
+
+
+def _sqlite_env(path: str) -> dict[str, str]:
+    if not path or path == "/":
+        raise DatabaseURLError("sqlite URL names no file")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "SQLITE_LOCK_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
+    }
+
+
+def _postgres_env(database_url: str) -> dict[str, str]:
+    url = urlsplit(database_url)
+    dbname = url.path.lstrip("/")
+    if not dbname:
+        raise DatabaseURLError("postgresql URL names no database")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(dbname),
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "10",
+    }

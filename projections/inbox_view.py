@@ -1,0 +1,269 @@
+"""The inbox read model: chats, their members with read positions and unread
+counts, and message history. Every write takes the Tracking of the event it
+comes from and commits rows and tracking in one transaction. Backends differ
+only in placeholders and table creation (inbox_sqlite.py, inbox_postgres.py)."""
+
+import re
+from dataclasses import dataclass
+
+from eventsourcing.persistence import Tracking
+
+from domain.errors import MessageNotFoundError
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS inbox_users ("
+    " user_id TEXT PRIMARY KEY, name TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS inbox_chats ("
+    " chat_id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, admin TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, last_message TEXT NOT NULL,"
+    " last_seq BIGINT NOT NULL, activity BIGINT NOT NULL, deleted INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS inbox_members ("
+    " chat_id TEXT NOT NULL, user_id TEXT NOT NULL, position INTEGER NOT NULL,"
+    " read_seq BIGINT NOT NULL, unread BIGINT NOT NULL, PRIMARY KEY (chat_id, user_id))",
+    "CREATE INDEX IF NOT EXISTS inbox_members_by_user ON inbox_members (user_id)",
+    "CREATE TABLE IF NOT EXISTS inbox_messages ("
+    " chat_id TEXT NOT NULL, seq BIGINT NOT NULL, message_id TEXT NOT NULL,"
+    " sender TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL, PRIMARY KEY (chat_id, seq))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS inbox_messages_by_id ON inbox_messages (message_id)",
+)
+TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages")
+
+CHAT_COLUMNS = (
+    "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread"
+)
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    chat_id: str
+    kind: str
+    name: str
+    admin: str
+    members: tuple[str, ...]
+    last_message: str
+    unread: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    message_id: str
+    chat_id: str
+    sender: str
+    content: str
+    created_at: str
+    updated_at: str
+    is_read: bool
+
+
+class InboxView:
+    """Mixed into a backend's TrackingRecorder; SQL is written with :name
+    placeholders and translated once per statement by placeholders()."""
+
+    APPLICATION = "Messenger"
+    TRACKING_TABLE = "tracking"
+
+    @staticmethod
+    def placeholders(sql: str) -> str:
+        return sql
+
+    def _run(self, c, sql: str, **params) -> None:
+        c.execute(self.placeholders(sql), params)
+
+    def _write(self, tracking: Tracking):
+        return _WriteTransaction(self, tracking)
+
+    # --- writes, one per fact -------------------------------------------------
+
+    def skip(self, tracking: Tracking) -> None:
+        with self._write(tracking):
+            pass
+
+    def register_user(self, user_id: str, name: str, tracking: Tracking) -> None:
+        with self._write(tracking) as c:
+            self._run(c, "INSERT INTO inbox_users (user_id, name) VALUES (:user, :name) "
+                         "ON CONFLICT (user_id) DO UPDATE SET name = :name", user=user_id, name=name)
+
+    def start_chat(self, chat_id: str, kind: str, name: str, admin: str,
+                   members: list[str], at: str, tracking: Tracking) -> None:
+        with self._write(tracking) as c:
+            self._run(c, "INSERT INTO inbox_chats VALUES (:chat, :kind, :name, :admin, :at, :at,"
+                         " '', 0, :activity, 0)", chat=chat_id, kind=kind, name=name, admin=admin,
+                      at=at, activity=tracking.notification_id)
+            for position, user in enumerate(members):
+                self._run(c, "INSERT INTO inbox_members VALUES (:chat, :user, :position, 0, 0)",
+                          chat=chat_id, user=user, position=position)
+
+    def rename_chat(self, chat_id: str, name: str, at: str, tracking: Tracking) -> list[str]:
+        with self._write(tracking) as c:
+            self._run(c, "UPDATE inbox_chats SET name = :name, updated_at = :at, activity = :activity"
+                         " WHERE chat_id = :chat", chat=chat_id, name=name, at=at,
+                      activity=tracking.notification_id)
+            return self._members(c, chat_id)
+
+    def delete_chat(self, chat_id: str, tracking: Tracking) -> list[str]:
+        """Gone for every member: history leaves the view (the events stay)."""
+        with self._write(tracking) as c:
+            self._run(c, "UPDATE inbox_chats SET deleted = 1, last_message = '' WHERE chat_id = :chat",
+                      chat=chat_id)
+            self._run(c, "DELETE FROM inbox_messages WHERE chat_id = :chat", chat=chat_id)
+            return self._members(c, chat_id)
+
+    def reopen_chat(self, chat_id: str, name: str, at: str, tracking: Tracking) -> list[str]:
+        with self._write(tracking) as c:
+            self._run(c, "UPDATE inbox_chats SET deleted = 0, name = :name, created_at = :at,"
+                         " updated_at = :at, activity = :activity WHERE chat_id = :chat",
+                      chat=chat_id, name=name, at=at, activity=tracking.notification_id)
+            self._run(c, "UPDATE inbox_members SET unread = 0, read_seq = (SELECT last_seq FROM"
+                         " inbox_chats WHERE chat_id = :chat) WHERE chat_id = :chat", chat=chat_id)
+            return self._members(c, chat_id)
+
+    def post_message(self, chat_id: str, message_id: str, sender: str, content: str,
+                     at: str, tracking: Tracking) -> list[str]:
+        """Costs the same in a chat of ten messages or of a million: it touches
+        the chat row, the new message and one row per member."""
+        with self._write(tracking) as c:
+            self._run(c, "UPDATE inbox_chats SET last_seq = last_seq + 1, last_message = :content,"
+                         " updated_at = :at, activity = :activity WHERE chat_id = :chat AND deleted = 0"
+                         " RETURNING last_seq", chat=chat_id, content=content, at=at,
+                      activity=tracking.notification_id)
+            row = c.fetchone()
+            if row is None:  # posted while the chat was being deleted
+                return []
+            seq = row["last_seq"]
+            self._run(c, "INSERT INTO inbox_messages VALUES (:chat, :seq, :message, :sender,"
+                         " :content, :at, :at)", chat=chat_id, seq=seq, message=message_id,
+                      sender=sender, content=content, at=at)
+            self._run(c, "UPDATE inbox_members SET unread = unread + 1"
+                         " WHERE chat_id = :chat AND user_id <> :sender", chat=chat_id, sender=sender)
+            # Writing in a chat means having read it up to one's own message.
+            self._run(c, "UPDATE inbox_members SET read_seq = :seq, unread = 0"
+                         " WHERE chat_id = :chat AND user_id = :sender", chat=chat_id, seq=seq,
+                      sender=sender)
+            return self._members(c, chat_id)
+
+    def read_up_to(self, chat_id: str, user_id: str, message_id: str, tracking: Tracking) -> bool:
+        """Unread is recounted from the messages after the new read position, so
+        it is always what the events say, never an increment gone astray."""
+        with self._write(tracking) as c:
+            self._run(c, "SELECT seq FROM inbox_messages WHERE message_id = :message AND chat_id = :chat",
+                      message=message_id, chat=chat_id)
+            row = c.fetchone()
+            if row is None:
+                return False
+            self._run(c, "UPDATE inbox_members SET read_seq = :seq, unread = (SELECT COUNT(*)"
+                         " FROM inbox_messages WHERE chat_id = :chat AND seq > :seq AND sender <> :user)"
+                         " WHERE chat_id = :chat AND user_id = :user AND read_seq < :seq"
+                         " RETURNING user_id", chat=chat_id, user=user_id, seq=row["seq"])
+            return c.fetchone() is not None
+
+    def _members(self, c, chat_id: str) -> list[str]:
+        self._run(c, "SELECT user_id FROM inbox_members WHERE chat_id = :chat ORDER BY position",
+                  chat=chat_id)
+        return [row["user_id"] for row in c.fetchall()]
+
+    # --- reads ------------------------------------------------------------------
+
+    def chat_list(self, user_id: str) -> list[ChatSummary]:
+        """The user's chats, most recent activity first."""
+        with self.datastore.transaction(commit=False) as c:
+            self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
+                         " ON c.chat_id = me.chat_id WHERE me.user_id = :user AND c.deleted = 0"
+                         " ORDER BY c.activity DESC", user=user_id)
+            chats = c.fetchall()
+            self._run(c, "SELECT m.chat_id, m.user_id FROM inbox_members me JOIN inbox_members m"
+                         " ON m.chat_id = me.chat_id WHERE me.user_id = :user"
+                         " ORDER BY m.chat_id, m.position", user=user_id)
+            members: dict[str, list[str]] = {}
+            for row in c.fetchall():
+                members.setdefault(row["chat_id"], []).append(row["user_id"])
+        return [_summary(row, members.get(row["chat_id"], [])) for row in chats]
+
+    def chat(self, user_id: str, chat_id: str) -> ChatSummary | None:
+        """The chat as this user sees it, or None if they are not in it."""
+        with self.datastore.transaction(commit=False) as c:
+            self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
+                         " ON c.chat_id = me.chat_id WHERE me.user_id = :user"
+                         " AND me.chat_id = :chat AND c.deleted = 0", user=user_id, chat=chat_id)
+            row = c.fetchone()
+            if row is None:
+                return None
+            return _summary(row, self._members(c, chat_id))
+
+    def last_message_id(self, chat_id: str) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            self._run(c, "SELECT message_id FROM inbox_messages WHERE chat_id = :chat"
+                         " ORDER BY seq DESC LIMIT 1", chat=chat_id)
+            row = c.fetchone()
+        return row["message_id"] if row else None
+
+    def messages(self, chat_id: str, limit: int | None = None,
+                 before: str | None = None) -> list[MessageRecord]:
+        """Oldest first: the newest `limit` messages, before message `before` if given."""
+        with self.datastore.transaction(commit=False) as c:
+            before_seq = None
+            if before is not None:
+                self._run(c, "SELECT seq FROM inbox_messages WHERE message_id = :message"
+                             " AND chat_id = :chat", message=before, chat=chat_id)
+                row = c.fetchone()
+                if row is None:
+                    raise MessageNotFoundError(before)
+                before_seq = row["seq"]
+            sql = "SELECT * FROM inbox_messages WHERE chat_id = :chat"
+            if before_seq is not None:
+                sql += " AND seq < :before"
+            sql += " ORDER BY seq DESC" + (" LIMIT :limit" if limit is not None else "")
+            self._run(c, sql, chat=chat_id, before=before_seq, limit=limit)
+            rows = c.fetchall()[::-1]
+            self._run(c, "SELECT user_id, read_seq FROM inbox_members WHERE chat_id = :chat",
+                      chat=chat_id)
+            read = {row["user_id"]: row["read_seq"] for row in c.fetchall()}
+        return [_message(row, read) for row in rows]
+
+    def drop_tables(self) -> None:
+        """For a rebuild: forget the view and where it was."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in TABLE_NAMES:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            self._run(c, f"DELETE FROM {self.TRACKING_TABLE} WHERE application_name = :app",
+                      app=self.APPLICATION)
+
+
+class _WriteTransaction:
+    """Rows and the tracking record committed together, or neither."""
+
+    def __init__(self, view: InboxView, tracking: Tracking):
+        self._view = view
+        self._tracking = tracking
+
+    def __enter__(self):
+        self._context = self._view.datastore.transaction(commit=True)
+        cursor = self._context.__enter__()
+        self._view._insert_tracking(cursor, self._tracking)
+        return cursor
+
+    def __exit__(self, *exc_info):
+        return self._context.__exit__(*exc_info)
+
+
+def _summary(row, members: list[str]) -> ChatSummary:
+    return ChatSummary(
+        chat_id=row["chat_id"], kind=row["kind"], name=row["name"], admin=row["admin"],
+        members=tuple(members), last_message=row["last_message"], unread=row["unread"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def _message(row, read_seq: dict[str, int]) -> MessageRecord:
+    others = [seq for user, seq in read_seq.items() if user != row["sender"]]
+    return MessageRecord(
+        message_id=row["message_id"], chat_id=row["chat_id"], sender=row["sender"],
+        content=row["content"], created_at=row["created_at"], updated_at=row["updated_at"],
+        is_read=bool(others) and all(seq >= row["seq"] for seq in others),
+    )
+
+
+def named_to_pyformat(sql: str) -> str:
+    return re.sub(r":(\w+)", r"%(\1)s", sql)

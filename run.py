@@ -1,0 +1,6 @@
+"""The messenger's command line: serve, token, rebuild-projections."""
+
+from messenger.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
