@@ -1,0 +1,156 @@
+"""A real server on a loopback port, real WebSocket clients, once per store."""
+
+import asyncio
+import itertools
+import json
+import os
+import uuid
+from dataclasses import replace
+
+import psycopg
+import pytest
+import tornado.websocket
+from tornado.httpclient import HTTPRequest
+
+from messenger.auth import Tokens
+from messenger.config import Config
+from messenger.server import MessengerServer
+
+POSTGRES_ADMIN_URL = os.environ.get("MESSENGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+SECRET = "test-secret-" + uuid.uuid4().hex  # made per run, never a committed secret
+REPLY_TIMEOUT_S = 10
+REPLY_FRAMES = {"send_message": 2, "get_chat_messages": 2}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/messenger.db"
+        return
+    name = "messenger_test_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(f"{POSTGRES_ADMIN_URL}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{POSTGRES_ADMIN_URL}/{name}"
+    with psycopg.connect(f"{POSTGRES_ADMIN_URL}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def config(database_url):
+    return Config(source="tests", host="127.0.0.1", port=0, database_url=database_url,
+                  jwt_secret=SECRET, database_threads=4)
+
+
+class Client:
+    """One WebSocket connection. Replies to our requests are matched by
+    request_id; everything else the server pushes is kept in `pushed`."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, socket, user_id: str):
+        self.socket = socket
+        self.user_id = user_id
+        self.pushed: list[dict] = []
+        self.initial_chats: list[dict] = []
+        self.support_chat_id = ""
+        self._replies: dict = {}
+
+    async def _read(self) -> dict:
+        text = await asyncio.wait_for(self.socket.read_message(), REPLY_TIMEOUT_S)
+        assert text is not None, "the server closed the connection"
+        frame = json.loads(text)
+        if "request_id" in frame:
+            self._replies.setdefault(frame["request_id"], []).append(frame)
+        else:
+            self.pushed.append(frame)
+        return frame
+
+    async def call(self, kind: str, data=None, **extra) -> list[dict]:
+        request_id = extra.pop("request_id", f"r{next(self._ids)}")
+        frame = {"type": kind, "data": data if data is not None else {}, "request_id": request_id,
+                 **extra}
+        return await self.send_raw(json.dumps(frame), request_id, REPLY_FRAMES.get(kind, 1))
+
+    async def send_raw(self, text: str, request_id, frames: int = 1) -> list[dict]:
+        self.socket.write_message(text)
+        while True:
+            replies = self._replies.get(request_id, [])
+            if replies and (replies[0]["type"] == "error" or len(replies) >= frames):
+                return self._replies.pop(request_id)
+            await self._read()
+
+    async def push(self, kind: str, where=lambda frame: True) -> dict:
+        """The first pushed frame of this kind that satisfies `where`."""
+        while True:
+            for frame in self.pushed:
+                if frame["type"] == kind and where(frame):
+                    self.pushed.remove(frame)
+                    return frame
+            await self._read()
+
+    async def first_chat_list(self) -> list[dict]:
+        return (await self.push("chat_list"))["data"]
+
+    async def chats(self) -> list[dict]:
+        """The current chat list, asked for through a harmless request."""
+        replies = await self.call("get_chat_messages", {"chat_id": self.support_chat_id})
+        return replies[1]["data"]
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+class Harness:
+    def __init__(self, config: Config):
+        self.config = config
+        self.server: MessengerServer | None = None
+        self.clients: list[Client] = []
+        self.tokens = Tokens(SECRET)
+
+    async def start(self) -> None:
+        self.server = MessengerServer(self.config)
+        port = await self.server.start()
+        self.config = replace(self.config, port=port)  # a restart comes back on the same port
+
+    async def stop(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
+        await self.server.stop()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.config.port}/ws"
+
+    async def connect(self, user_id: str, name: str = "") -> Client:
+        """Connects and reads the chat list that every connection starts with."""
+        socket = await tornado.websocket.websocket_connect(
+            HTTPRequest(f"{self.url}?token={self.tokens.issue(user_id, name)}"))
+        client = Client(socket, user_id)
+        self.clients.append(client)
+        client.initial_chats = await client.first_chat_list()
+        client.support_chat_id = next(
+            chat["chat_id"] for chat in client.initial_chats if chat["is_tech_support"])
+        return client
+
+
+@pytest.fixture
+def harness(io_loop, config):
+    harness = Harness(config)
+    io_loop.run_sync(harness.start)
+    yield harness
+    io_loop.run_sync(harness.stop)
+
+
+def by_id(chats: list[dict], chat_id: str) -> dict:
+    matches = [chat for chat in chats if chat["chat_id"] == chat_id]
+    assert matches, f"chat {chat_id} not in the list"
+    return matches[0]
+
+
+def ids(chats: list[dict]) -> list[str]:
+    return [chat["chat_id"] for chat in chats]
