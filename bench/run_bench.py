@@ -323,12 +323,14 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def report_server_log(path: str) -> None:
+    """Prints, to stderr, the count of bad lines and the log from the first one."""
     with open(path, errors="replace") as log:
-        bad = [line.rstrip() for line in log if "ERROR" in line or "Traceback" in line
-               or "WARNING" in line]
+        lines = [line.rstrip() for line in log]
+    bad = [i for i, line in enumerate(lines) if any(
+        word in line for word in ("ERROR", "WARNING", "Traceback"))]
     print(f"server log: {len(bad)} error/warning lines", file=sys.stderr)
-    for line in bad[:20]:
-        print("  " + line, file=sys.stderr)
+    for line in lines[bad[0]:bad[0] + 60] if bad else []:
+        print("  | " + line, file=sys.stderr)
 
 
 async def run_figures(args, port: int, secret: str, database_url: str) -> None:

@@ -1,14 +1,14 @@
 """The inbox read model: chats, their members with read positions and unread
 counts, and message history. Every write takes the Tracking of the event it
 comes from and commits rows and tracking in one transaction. Backends differ
-only in placeholders and table creation (inbox_sqlite.py, inbox_postgres.py)."""
+only in placeholders and table creation (projections/sql_view.py)."""
 
-import re
 from dataclasses import dataclass
 
 from eventsourcing.persistence import Tracking
 
 from domain.errors import MessageNotFoundError
+from projections.sql_view import SQLView
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS inbox_users ("
@@ -58,28 +58,11 @@ class MessageRecord:
     is_read: bool
 
 
-class InboxView:
-    """Mixed into a backend's TrackingRecorder; SQL is written with :name
-    placeholders and translated once per statement by placeholders()."""
-
-    APPLICATION = "Messenger"
-    TRACKING_TABLE = "tracking"
-
-    @staticmethod
-    def placeholders(sql: str) -> str:
-        return sql
-
-    def _run(self, c, sql: str, **params) -> None:
-        c.execute(self.placeholders(sql), params)
-
-    def _write(self, tracking: Tracking):
-        return _WriteTransaction(self, tracking)
+class InboxView(SQLView):
+    TABLES = TABLES
+    TABLE_NAMES = TABLE_NAMES
 
     # --- writes, one per fact -------------------------------------------------
-
-    def skip(self, tracking: Tracking) -> None:
-        with self._write(tracking):
-            pass
 
     def register_user(self, user_id: str, name: str, tracking: Tracking) -> None:
         with self._write(tracking) as c:
@@ -168,7 +151,7 @@ class InboxView:
 
     def chat_list(self, user_id: str) -> list[ChatSummary]:
         """The user's chats, most recent activity first."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
                          " ON c.chat_id = me.chat_id WHERE me.user_id = :user AND c.deleted = 0"
                          " ORDER BY c.activity DESC", user=user_id)
@@ -183,7 +166,7 @@ class InboxView:
 
     def chat(self, user_id: str, chat_id: str) -> ChatSummary | None:
         """The chat as this user sees it, or None if they are not in it."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
                          " ON c.chat_id = me.chat_id WHERE me.user_id = :user"
                          " AND me.chat_id = :chat AND c.deleted = 0", user=user_id, chat=chat_id)
@@ -193,7 +176,7 @@ class InboxView:
             return _summary(row, self._members(c, chat_id))
 
     def last_message_id(self, chat_id: str) -> str | None:
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             self._run(c, "SELECT message_id FROM inbox_messages WHERE chat_id = :chat"
                          " ORDER BY seq DESC LIMIT 1", chat=chat_id)
             row = c.fetchone()
@@ -202,7 +185,7 @@ class InboxView:
     def messages(self, chat_id: str, limit: int | None = None,
                  before: str | None = None) -> list[MessageRecord]:
         """Oldest first: the newest `limit` messages, before message `before` if given."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._read() as c:
             before_seq = None
             if before is not None:
                 self._run(c, "SELECT seq FROM inbox_messages WHERE message_id = :message"
@@ -222,31 +205,6 @@ class InboxView:
             read = {row["user_id"]: row["read_seq"] for row in c.fetchall()}
         return [_message(row, read) for row in rows]
 
-    def drop_tables(self) -> None:
-        """For a rebuild: forget the view and where it was."""
-        with self.datastore.transaction(commit=True) as c:
-            for table in TABLE_NAMES:
-                c.execute(f"DROP TABLE IF EXISTS {table}")
-            self._run(c, f"DELETE FROM {self.TRACKING_TABLE} WHERE application_name = :app",
-                      app=self.APPLICATION)
-
-
-class _WriteTransaction:
-    """Rows and the tracking record committed together, or neither."""
-
-    def __init__(self, view: InboxView, tracking: Tracking):
-        self._view = view
-        self._tracking = tracking
-
-    def __enter__(self):
-        self._context = self._view.datastore.transaction(commit=True)
-        cursor = self._context.__enter__()
-        self._view._insert_tracking(cursor, self._tracking)
-        return cursor
-
-    def __exit__(self, *exc_info):
-        return self._context.__exit__(*exc_info)
-
 
 def _summary(row, members: list[str]) -> ChatSummary:
     return ChatSummary(
@@ -263,7 +221,3 @@ def _message(row, read_seq: dict[str, int]) -> MessageRecord:
         content=row["content"], created_at=row["created_at"], updated_at=row["updated_at"],
         is_read=bool(others) and all(seq >= row["seq"] for seq in others),
     )
-
-
-def named_to_pyformat(sql: str) -> str:
-    return re.sub(r":(\w+)", r"%(\1)s", sql)

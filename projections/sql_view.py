@@ -1,0 +1,77 @@
+"""What every view of ours shares: SQL written once with :name placeholders,
+rows and the tracking record committed in one transaction, and one base class
+per backend that adds the view's tables to the library's tracking recorder."""
+
+import re
+from functools import lru_cache
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+
+class SQLView:
+    APPLICATION = "Messenger"
+    TABLES: tuple[str, ...] = ()  # CREATE statements
+    TABLE_NAMES: tuple[str, ...] = ()
+    TRACKING_TABLE = "tracking"
+
+    @staticmethod
+    def placeholders(sql: str) -> str:
+        return sql
+
+    def _run(self, c, sql: str, **params) -> None:
+        c.execute(self.placeholders(sql), params)
+
+    def _write(self, tracking: Tracking) -> "_WriteTransaction":
+        return _WriteTransaction(self, tracking)
+
+    def _read(self):
+        return self.datastore.transaction(commit=False)
+
+    def skip(self, tracking: Tracking) -> None:
+        with self._write(tracking):
+            pass
+
+    def drop_tables(self) -> None:
+        """For a rebuild: forget the view and where it was."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in self.TABLE_NAMES:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            self._run(c, f"DELETE FROM {self.TRACKING_TABLE} WHERE application_name = :app",
+                      app=self.APPLICATION)
+
+
+class _WriteTransaction:
+    """Rows and the tracking record committed together, or neither."""
+
+    def __init__(self, view: SQLView, tracking: Tracking):
+        self._view = view
+        self._tracking = tracking
+
+    def __enter__(self):
+        self._context = self._view.datastore.transaction(commit=True)
+        cursor = self._context.__enter__()
+        self._view._insert_tracking(cursor, self._tracking)
+        return cursor
+
+    def __exit__(self, *exc_info):
+        return self._context.__exit__(*exc_info)
+
+
+class SQLiteView(SQLiteTrackingRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.TABLES]
+
+
+class PostgresView(PostgresTrackingRecorder):
+    def __init__(self, datastore, **kwargs):
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.extend(SQL(statement) for statement in self.TABLES)
+        self.TRACKING_TABLE = self.tracking_table_name
+
+    @staticmethod
+    @lru_cache(maxsize=512)
+    def placeholders(sql: str) -> str:
+        return re.sub(r":(\w+)", r"%(\1)s", sql)
