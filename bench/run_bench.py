@@ -211,8 +211,7 @@ def fill(database_url: str, chat_id: str, sender: str, n: int) -> str:
     from messenger import config as settings
     from messenger.store import store_env
 
-    config = settings.load(CONFIG, {"MESSENGER_DATABASE_URL": database_url,
-                                    "MESSENGER_JWT_SECRET": "unused"})
+    config = settings.load(CONFIG, server_env(database_url, "unused", {}))
     app = Messenger(env=store_env(config))
     try:
         for i in range(n):
@@ -292,8 +291,14 @@ def die_with_parent() -> None:
         pass
 
 
+def server_env(database_url: str, secret: str, base: dict) -> dict:
+    # Secrets come from the environment, never from files in var/.
+    return dict(base, MESSENGER_DATABASE_URL=database_url, MESSENGER_JWT_SECRET=secret,
+                MESSENGER_SERVICE_TOKEN=secrets.token_urlsafe(32))
+
+
 def start_server(database_url: str, secret: str, port: int, log) -> subprocess.Popen:
-    env = dict(os.environ, MESSENGER_DATABASE_URL=database_url, MESSENGER_JWT_SECRET=secret)
+    env = server_env(database_url, secret, os.environ)
     server = subprocess.Popen(
         [sys.executable, "run.py", "serve", "--config", CONFIG, "--host", "127.0.0.1",
          "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,

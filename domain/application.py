@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import RecordConflictError
 
 from domain import ids
-from domain.chat import SUPPORT, Chat
+from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.errors import ChatNotFoundError, InvalidChatError, MessageNotFoundError
 from domain.message import Message
 from domain.reading import Reading
@@ -26,6 +26,7 @@ class Saved:
 
     id: UUID | None = None
     positions: tuple[int, ...] = ()
+    created: bool = False  # the aggregate it is about did not exist before
 
 
 class Messenger(Application[UUID]):
@@ -40,6 +41,14 @@ class Messenger(Application[UUID]):
     @property
     def support_chat_name(self) -> str:
         return self.env.get("SUPPORT_CHAT_NAME") or "Техподдержка"
+
+    @property
+    def bookings_sender(self) -> str:
+        return self.env.get("BOOKINGS_SENDER_ID") or "bookings"
+
+    def _chat_name(self, kind: str) -> str:
+        defaults = {BOT_BOOKINGS: "Записи через бота", ONLINE_BOOKINGS: "Онлайн-запись"}
+        return self.env.get(f"{kind.upper()}_CHAT_NAME") or defaults[kind]
 
     def register_user(self, user_id: str, name: str = "") -> Saved:
         def registration():
@@ -92,10 +101,39 @@ class Messenger(Application[UUID]):
 
         return self._save(deletion)
 
-    def post_message(self, chat_id: UUID, sender: str, content: str) -> Saved:
-        self._chat(chat_id).check_can_post(sender)
-        message = Message(chat_id=chat_id, sender=sender, content=content)
-        return self._save(lambda: (message.id, [message]))
+    def post_message(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
+                     source_key: str = "") -> Saved:
+        """A message with a source_key (its id elsewhere) is posted once,
+        however often it is delivered."""
+
+        def posting():
+            if source_key and self._exists(Message.create_id(source_key)):
+                return Message.create_id(source_key), []
+            self._chat(chat_id).check_can_post(sender)
+            message = Message(chat_id=chat_id, sender=sender, content=content,
+                              sender_name=sender_name, source_key=source_key)
+            return message.id, [message]
+
+        return self._save(posting)
+
+    def notify_booking(self, user_id: str, kind: str, event_id: str, text: str) -> Saved:
+        """Appends a booking notice to the user's notification chat of that kind,
+        starting the chat (and registering the user) on the first notice."""
+        source_key = f"booking:{event_id}"
+
+        def notification():
+            if self._exists(Message.create_id(source_key)):
+                return Message.create_id(source_key), []
+            aggregates = self._unknown_users([user_id])
+            try:
+                chat = self.repository.get(ids.system_chat_id(kind, user_id))
+            except AggregateNotFoundError:
+                chat = Chat.start_system(kind, user_id, self.bookings_sender, self._chat_name(kind))
+            message = Message(chat_id=chat.id, sender=self.bookings_sender, content=text,
+                              source_key=source_key)
+            return message.id, [*aggregates, chat, message]
+
+        return self._save(notification)
 
     def mark_read(self, chat_id: UUID, user_id: str, message_id: UUID) -> Saved:
         def reading():
@@ -114,6 +152,13 @@ class Messenger(Application[UUID]):
             return chat_id, [marker]
 
         return self._save(reading)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
 
     def _chat(self, chat_id: UUID) -> Chat:
         try:
@@ -155,5 +200,7 @@ class Messenger(Application[UUID]):
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
                 continue
-            return Saved(about, tuple(r.notification.id for r in recordings))
+            created = any(r.domain_event.originator_id == about
+                          and r.domain_event.originator_version == 1 for r in recordings)
+            return Saved(about, tuple(r.notification.id for r in recordings), created)
         raise AssertionError("unreachable")

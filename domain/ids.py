@@ -21,3 +21,9 @@ def system_chat_id(kind: str, user: str) -> UUID:
 
 def reading_id(chat_id: UUID, user: str) -> UUID:
     return uuid5(NAMESPACE, f"reading\x1f{chat_id}\x1f{user}")
+
+
+def message_id(source_key: str) -> UUID:
+    """A message that stands for something outside (a booking event, a Telegram
+    message) gets the same id however often it is delivered."""
+    return uuid5(NAMESPACE, f"message\x1f{source_key}")

@@ -8,6 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_CONFIG = "configs/dev.toml"
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+BOOKING_TEMPLATES = {
+    "created": "Новая запись{details}.",
+    "cancelled": "Запись отменена{details}.",
+    "confirmed": "Запись подтверждена{details}.",
+}
+# Each fragment appears only when its field is in the booking, in this order.
+BOOKING_FRAGMENTS = {
+    "id": " №{id}",
+    "client_name": ": клиент {client_name}",
+    "client_phone": " ({client_phone})",
+    "service": ", услуга «{service}»",
+    "staff_name": ", мастер {staff_name}",
+    "starts_at": ", {starts_at}",
+    "ends_at": " – {ends_at}",
+    "comment": ". Комментарий: {comment}",
+}
 
 
 class ConfigError(Exception):
@@ -21,13 +39,25 @@ class Config:
     port: int = 8080
     database_url: str = "sqlite:///var/messenger.db"
     jwt_secret: str = field(default="", repr=False)
+    service_token: str = field(default="", repr=False)
     max_content_chars: int = 4096
     max_frame_bytes: int = 65536
     messages_window: int = 50
     max_page: int = 1000
     support_user_id: str = "support"
     support_chat_name: str = "Техподдержка"
+    bookings_sender_id: str = "bookings"
+    bot_bookings_chat_name: str = "Записи через бота"
+    online_bookings_chat_name: str = "Онлайн-запись"
+    booking_templates: dict = field(default_factory=lambda: dict(BOOKING_TEMPLATES))
+    booking_fragments: dict = field(default_factory=lambda: dict(BOOKING_FRAGMENTS))
+    booking_time_format: str = "%d.%m.%Y %H:%M"
     database_threads: int = 8
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_support_chat_id: str = ""
+    telegram_api_url: str = TELEGRAM_API_URL
+    telegram_mode: str = "polling"
+    public_url: str = ""
 
 
 def load(path: str | None = None, environ: dict[str, str] | None = None) -> Config:
@@ -47,34 +77,60 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
             raise ConfigError(f"{path}: [{section}] {key} must be {kind.__name__}")
         return value
 
+    def table(section: str, key: str, default: dict) -> dict:
+        value = {**default, **toml.get(section, {}).get(key, {})}
+        if not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{path}: [{section}.{key}] values must be strings")
+        return value
+
     defaults = Config()
     auth = toml.get("auth", {})
-    config = Config(
+    telegram_mode = setting("telegram", "mode", defaults.telegram_mode)
+    if telegram_mode not in ("polling", "webhook"):
+        raise ConfigError(f"{path}: [telegram] mode must be \"polling\" or \"webhook\"")
+    return Config(
         source=path,
         host=setting("server", "host", defaults.host),
         port=setting("server", "port", defaults.port, int),
         database_url=environ.get("MESSENGER_DATABASE_URL")
         or setting("storage", "database_url", defaults.database_url),
-        jwt_secret=_secret(environ.get("MESSENGER_JWT_SECRET"), auth, "jwt_secret_file", path),
+        jwt_secret=_secret(environ, "MESSENGER_JWT_SECRET", auth, "jwt_secret_file", path),
+        service_token=_secret(environ, "MESSENGER_SERVICE_TOKEN", auth, "service_token_file",
+                              path),
         max_content_chars=setting("limits", "max_content_chars", defaults.max_content_chars, int),
         max_frame_bytes=setting("limits", "max_frame_bytes", defaults.max_frame_bytes, int),
         messages_window=setting("limits", "messages_window", defaults.messages_window, int),
         max_page=setting("limits", "max_page", defaults.max_page, int),
         support_user_id=setting("system", "support_user_id", defaults.support_user_id),
         support_chat_name=setting("system", "support_chat_name", defaults.support_chat_name),
+        bookings_sender_id=setting("bookings", "sender_id", defaults.bookings_sender_id),
+        bot_bookings_chat_name=setting("bookings", "bot_chat_name",
+                                       defaults.bot_bookings_chat_name),
+        online_bookings_chat_name=setting("bookings", "online_chat_name",
+                                          defaults.online_bookings_chat_name),
+        booking_templates=table("bookings", "templates", BOOKING_TEMPLATES),
+        booking_fragments=table("bookings", "fragments", BOOKING_FRAGMENTS),
+        booking_time_format=setting("bookings", "time_format", defaults.booking_time_format),
         database_threads=setting("storage", "threads", defaults.database_threads, int),
+        telegram_bot_token=environ.get("MESSENGER_TELEGRAM_BOT_TOKEN", ""),
+        telegram_support_chat_id=environ.get("MESSENGER_TELEGRAM_SUPPORT_CHAT_ID")
+        or setting("telegram", "support_chat_id", ""),
+        telegram_api_url=(environ.get("MESSENGER_TELEGRAM_API_URL")
+                          or setting("telegram", "api_url", TELEGRAM_API_URL)).rstrip("/"),
+        telegram_mode=telegram_mode,
+        public_url=(environ.get("MESSENGER_PUBLIC_URL") or setting("server", "public_url", ""))
+        .rstrip("/"),
     )
-    return config
 
 
-def _secret(from_env: str | None, section: dict, key: str, path: str) -> str:
+def _secret(environ, variable: str, section: dict, key: str, path: str) -> str:
     """The environment wins; otherwise a file named in the config, which a
     development config may ask to be made with a random secret on first use."""
-    if from_env:
-        return from_env
+    if environ.get(variable):
+        return environ[variable]
     secret_file = section.get(key)
     if not secret_file:
-        raise ConfigError(f"{path}: set MESSENGER_JWT_SECRET or [auth] {key}")
+        raise ConfigError(f"{path}: set {variable} or [auth] {key}")
     secret_path = Path(secret_file)
     if not secret_path.exists():
         if not section.get("create_missing_secret", False):

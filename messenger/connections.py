@@ -7,6 +7,7 @@ from typing import Protocol
 
 class Connection(Protocol):
     user_id: str
+    user_name: str
 
     def send(self, text: str) -> None: ...
 

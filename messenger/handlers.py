@@ -35,6 +35,7 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         if self.get_query_argument("v", "1") not in SUPPORTED_VERSIONS:
             raise tornado.web.HTTPError(400, reason="Unsupported protocol version")
         self.user_id = self.identity.user_id
+        self.user_name = self.identity.name
 
     async def open(self) -> None:
         # Without this, a client that sends and waits stalls ~40 ms per round

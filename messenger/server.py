@@ -18,6 +18,7 @@ from messenger.fanout import Fanout
 from messenger.frames import Frames
 from messenger.handlers import ChatSocket, Health
 from messenger.position import ViewPosition
+from messenger.service_api import BookingNotifications, Users
 from messenger.session import Session
 from messenger.store import Store
 
@@ -58,10 +59,14 @@ class MessengerServer:
             protocol.Limits(config.max_content_chars, config.max_page),
         )
         self.tokens = Tokens(config.jwt_secret)
+        service = {"app": self.store.app, "commands": self.commands, "position": self.position,
+                   "config": config}
         application = tornado.web.Application(
             [
                 (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens}),
                 (r"/healthz", Health, {"probe": self._is_healthy}),
+                (r"/api/v1/users", Users, service),
+                (r"/api/v1/notifications/bookings", BookingNotifications, service),
             ],
             websocket_max_message_size=config.max_frame_bytes,
             websocket_ping_interval=30,

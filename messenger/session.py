@@ -92,8 +92,9 @@ class Session:
             case DeleteChat(chat_id):
                 await self._command(connection, self._app.delete_chat, user_id, chat_id)
                 return [await self._commands.query(self._frames.chat_list, user_id)]
-            case SendMessage(chat_id, content, _):
-                await self._command(connection, self._app.post_message, chat_id, user_id, content)
+            case SendMessage(chat_id, content, sender_fio):
+                await self._command(connection, self._app.post_message, chat_id, user_id, content,
+                                    sender_fio or connection.user_name)
                 return await self._commands.query(self._frames.after_message, user_id, str(chat_id))
             case GetChatMessages(chat_id, limit, before):
                 await self._read_all(connection, chat_id)

@@ -23,6 +23,9 @@ def store_env(config: Config) -> dict[str, str]:
     env = persistence_env(config.database_url)
     env["SUPPORT_USER_ID"] = config.support_user_id
     env["SUPPORT_CHAT_NAME"] = config.support_chat_name
+    env["BOOKINGS_SENDER_ID"] = config.bookings_sender_id
+    env["BOT_BOOKINGS_CHAT_NAME"] = config.bot_bookings_chat_name
+    env["ONLINE_BOOKINGS_CHAT_NAME"] = config.online_bookings_chat_name
     if not is_postgres(config.database_url):
         # The view gets a file of its own beside the events: its tracking
         # table is then its own, and rebuilding it never touches the events.

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import psycopg
 import pytest
+import tornado.httpclient
 import tornado.websocket
 from tornado.httpclient import HTTPRequest
 
@@ -18,6 +19,7 @@ from messenger.server import MessengerServer
 
 POSTGRES_ADMIN_URL = os.environ.get("MESSENGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 SECRET = "test-secret-" + uuid.uuid4().hex  # made per run, never a committed secret
+SERVICE_TOKEN = "test-service-" + uuid.uuid4().hex
 REPLY_TIMEOUT_S = 10
 REPLY_FRAMES = {"send_message": 2, "get_chat_messages": 2}
 
@@ -38,7 +40,7 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def config(database_url):
     return Config(source="tests", host="127.0.0.1", port=0, database_url=database_url,
-                  jwt_secret=SECRET, database_threads=4)
+                  jwt_secret=SECRET, service_token=SERVICE_TOKEN, database_threads=4)
 
 
 class Client:
@@ -125,6 +127,14 @@ class Harness:
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.config.port}/ws"
+
+    async def post(self, path: str, body, token: str | None = SERVICE_TOKEN):
+        """A service API call; returns (status, JSON answer)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answer = await tornado.httpclient.AsyncHTTPClient().fetch(
+            f"http://127.0.0.1:{self.config.port}{path}", method="POST", headers=headers,
+            body=body if isinstance(body, str) else json.dumps(body), raise_error=False)
+        return answer.code, json.loads(answer.body or b"null")
 
     async def connect(self, user_id: str, name: str = "") -> Client:
         """Connects and reads the chat list that every connection starts with."""

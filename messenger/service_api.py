@@ -1,0 +1,82 @@
+"""The service API for the booking platform and other trusted back-ends:
+bearer-token auth, JSON in and out, idempotent on the caller's ids."""
+
+import hmac
+import json
+
+import tornado.web
+
+from domain import ids
+from domain.application import Messenger, Saved
+from domain.chat import SUPPORT
+from messenger.bookings import InvalidNoticeError, describe, parse_notice
+from messenger.commands import Commands
+from messenger.config import Config
+from messenger.handlers import bearer_token
+from messenger.position import ViewPosition
+from messenger.session import VIEW_WAIT_S
+
+
+class ServiceEndpoint(tornado.web.RequestHandler):
+    def initialize(self, app: Messenger, commands: Commands, position: ViewPosition,
+                   config: Config) -> None:
+        self.app = app
+        self.commands = commands
+        self.position = position
+        self.config = config
+
+    def prepare(self) -> None:
+        token = bearer_token(self.request) or ""
+        expected = self.config.service_token
+        # Constant-time comparison: the token is the back-end's only credential.
+        if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+            raise tornado.web.HTTPError(401, reason="missing or wrong service token")
+
+    def json_body(self) -> dict:
+        try:
+            body = json.loads(self.request.body or b"")
+        except ValueError:
+            raise tornado.web.HTTPError(400, reason="body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise tornado.web.HTTPError(400, reason="body must be a JSON object")
+        return body
+
+    async def run(self, command, *args) -> Saved:
+        """Runs a command and answers only once its effects are visible to clients."""
+        saved = await self.commands.run(None, command, *args)
+        if saved.positions:
+            await self.position.reached(max(saved.positions), VIEW_WAIT_S)
+        return saved
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish({"error": {"status": status_code, "message": self._reason}})
+
+
+class Users(ServiceEndpoint):
+    async def post(self) -> None:
+        body = self.json_body()
+        user_id, name = body.get("user_id"), body.get("name", "")
+        if not isinstance(user_id, str) or not user_id or not isinstance(name, str):
+            raise tornado.web.HTTPError(400, reason="'user_id' must be a non-empty string, "
+                                                    "'name' a string")
+        saved = await self.run(self.app.register_user, user_id, name)
+        self.set_status(201 if saved.created else 200)
+        self.finish({"user_id": user_id, "registered": saved.created,
+                     "support_chat_id": str(ids.system_chat_id(SUPPORT, user_id))})
+
+
+class BookingNotifications(ServiceEndpoint):
+    async def post(self) -> None:
+        try:
+            notice = parse_notice(self.json_body())
+        except InvalidNoticeError as error:
+            raise tornado.web.HTTPError(400, reason=str(error)) from None
+        config = self.config
+        text = describe(notice, config.booking_templates, config.booking_fragments,
+                        config.booking_time_format)
+        saved = await self.run(self.app.notify_booking, notice.user_id, notice.chat_kind,
+                               notice.event_id, text)
+        self.set_status(201 if saved.created else 200)
+        self.finish({"event_id": notice.event_id, "duplicate": not saved.created,
+                     "message_id": str(saved.id),
+                     "chat_id": str(ids.system_chat_id(notice.chat_kind, notice.user_id))})
