@@ -1,10 +1,7 @@
 #!/usr/bin/env python3
-"""Load generator for the messenger server's v1 WebSocket protocol.
-
-Starts the server as a subprocess on a fresh store, drives it with real
-WebSocket clients from this process, prints one summary line per figure and
-always stops the server (and drops the PostgreSQL database) at the end.
-See bench/README.md."""
+"""Load generator for the messenger's v1 WebSocket protocol: starts the server on
+a fresh store, drives it with real WebSocket clients, prints one line per figure
+and always stops the server (and drops the PostgreSQL database). See README.md."""
 
 import argparse
 import asyncio
@@ -30,11 +27,7 @@ sys.path.insert(0, REPO)
 CONFIG = os.path.join(REPO, "configs", "dev.toml")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REPLY_TIMEOUT_S = 30
-RUN = secrets.token_hex(3)  # keeps this run's users apart from any other's
-
-
-class ServerError(Exception):
-    pass
+RUN = secrets.token_hex(3)  # keeps this run's users and database apart from any other's
 
 
 class Client:
@@ -56,9 +49,6 @@ class Client:
         await asyncio.wait_for(self.ready, REPLY_TIMEOUT_S)  # the chat_list sent on connect
         return self
 
-    def close(self) -> None:
-        self.ws.close()
-
     def _on_message(self, text) -> None:
         now = time.time()
         if text is None:  # connection closed
@@ -67,20 +57,19 @@ class Client:
                     future.set_exception(ConnectionError(f"{self.user}: connection closed"))
             return
         frame = json.loads(text)
-        request_id = frame.get("request_id")
-        if request_id is None:
+        if frame.get("request_id") is None:
             if frame["type"] == "chat_list" and not self.ready.done():
                 self.ready.set_result(frame)
             elif frame["type"] == "chat_messages":
                 self.on_push(frame, now)
             return
-        want, future = self.pending.get(request_id, (None, None))
+        want, future = self.pending.get(frame["request_id"], (None, None))
         if future is not None and frame["type"] in (want, "error"):
-            del self.pending[request_id]
+            del self.pending[frame["request_id"]]
             future.set_result((frame, now))
 
     def request(self, kind: str, data: dict, want: str) -> asyncio.Future:
-        """Sends without waiting; the future gets (reply frame of type `want` or error, time)."""
+        """Sends without waiting; the future gets (reply of type `want` or error, time)."""
         self.last_id += 1
         future = asyncio.get_running_loop().create_future()
         self.pending[self.last_id] = (want, future)
@@ -88,21 +77,21 @@ class Client:
         return future
 
     async def call(self, kind: str, data: dict, want: str) -> tuple[dict, float]:
-        """Sends and waits for the reply; returns it and the seconds it took."""
+        """Sends and waits; returns the reply and the seconds it took."""
         started = time.time()
         frame, at = await asyncio.wait_for(self.request(kind, data, want), REPLY_TIMEOUT_S)
         if frame["type"] == "error":
-            raise ServerError(f"{kind} by {self.user}: {frame['data']}")
+            raise RuntimeError(f"{kind} by {self.user}: {frame['data']}")
         return frame, at - started
 
     async def send_message(self, chat_id: str, content: str) -> float:
-        return (await self.call("send_message", {"chat_id": chat_id, "content": content},
-                                "chat_messages"))[1]
+        data = {"chat_id": chat_id, "content": content}
+        return (await self.call("send_message", data, "chat_messages"))[1]
 
 
 class Deliveries:
-    """Content is 'bench <token> <send time>'; a receiver records the latency of
-    each token the first time it appears in a chat_messages frame it is pushed."""
+    """Contents are 'bench <token> <send time>'; a receiver records a token's
+    latency the first time it shows up in a chat_messages frame pushed to it."""
 
     def __init__(self):
         self.sent: dict[str, float] = {}
@@ -120,50 +109,56 @@ class Deliveries:
                 self.latency[parts[1]] = now - float(parts[2])
 
     async def drain(self, tokens: list[str], timeout_s: float) -> int:
-        """Waits until every token was delivered or timeout; returns how many were."""
+        """Waits until all tokens are delivered or timeout; returns how many are."""
         deadline = time.time() + timeout_s
         while time.time() < deadline and any(t not in self.latency for t in tokens):
             await asyncio.sleep(0.05)
         return sum(t in self.latency for t in tokens)
 
 
-async def make_pairs(name: str, n: int, port: int, secret: str, deliveries: Deliveries):
-    """n (sender, receiver, chat_id): each pair in a direct chat, both connected."""
-    receivers = await asyncio.gather(*(Client(f"{RUN}-{name}-r{i}", deliveries.on_push)
-                                       .connect(port, secret) for i in range(n)))
-    senders = await asyncio.gather(*(Client(f"{RUN}-{name}-s{i}").connect(port, secret)
-                                     for i in range(n)))
-    pairs = []
-    for sender, receiver in zip(senders, receivers):
-        frame, _ = await sender.call("create_chat", {"with_user_id": [{"user_id": receiver.user}],
-                                                     "chat_name": f"{name} bench"}, "chat_list")
-        chat_id = next(chat["chat_id"] for chat in frame["data"] if chat["kind"] == "direct"
-                       and {"user_id": receiver.user} in chat["users"])
-        pairs.append((sender, receiver, chat_id))
-    return pairs
+class Bench:
+    def __init__(self, args, port: int, secret: str, database_url: str):
+        self.args, self.port, self.secret, self.database_url = args, port, secret, database_url
+
+    async def connect(self, *users: str, on_push=None) -> list[Client]:
+        return await asyncio.gather(*(Client(user, on_push).connect(self.port, self.secret)
+                                      for user in users))
+
+    async def pairs(self, name: str, deliveries: Deliveries) -> list[tuple[Client, Client, str]]:
+        """(sender, receiver, chat_id) per pair, each pair in a direct chat, all connected."""
+        n = range(self.args.pairs)
+        receivers = await self.connect(*(f"{RUN}-{name}-r{i}" for i in n), on_push=deliveries.on_push)
+        senders = await self.connect(*(f"{RUN}-{name}-s{i}" for i in n))
+        return [(s, r, await direct_chat(s, r)) for s, r in zip(senders, receivers)]
 
 
-def close_pairs(pairs) -> None:
-    for sender, receiver, _ in pairs:
-        sender.close()
-        receiver.close()
+async def direct_chat(one: Client, other: Client) -> str:
+    frame, _ = await one.call("create_chat", {"with_user_id": [{"user_id": other.user}],
+                                              "chat_name": "bench"}, "chat_list")
+    return next(chat["chat_id"] for chat in frame["data"] if chat["kind"] == "direct"
+                and {"user_id": other.user} in chat["users"])
+
+
+def close(*clients: Client) -> None:
+    for client in clients:
+        client.ws.close()
 
 
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else float("nan")
+    return values[round(p * (len(values) - 1))] if values else float("nan")
 
 
-async def throughput(args, port: int, secret: str) -> None:
-    deliveries = Deliveries()
-    pairs = await make_pairs("tp", args.pairs, port, secret, deliveries)
+async def throughput(bench: Bench) -> None:
+    """Closed loop: each sender sends its next message once its reply arrived."""
+    args, deliveries = bench.args, Deliveries()
+    pairs = await bench.pairs("tp", deliveries)
     acked: list[str] = []
     start = time.time()
-    end = start + args.duration
 
     async def closed_loop(i, sender, chat_id):
         seq = 0
-        while time.time() < end:
+        while time.time() < start + args.duration:
             seq += 1
             token = f"tp{i}-{seq}"
             await sender.send_message(chat_id, deliveries.content(token, time.time()))
@@ -172,47 +167,46 @@ async def throughput(args, port: int, secret: str) -> None:
     await asyncio.gather(*(closed_loop(i, s, chat) for i, (s, _, chat) in enumerate(pairs)))
     elapsed = time.time() - start
     delivered = await deliveries.drain(acked, 10)
-    close_pairs(pairs)
+    close(*(client for pair in pairs for client in pair[:2]))
     print(f"throughput store={args.store} pairs={args.pairs} duration_s={elapsed:.1f}"
           f" sent_per_s={len(acked) / elapsed:.1f} delivered_per_s={delivered / elapsed:.1f}"
           f" delivered={delivered}/{len(acked)}", flush=True)
 
 
-async def latency(args, port: int, secret: str) -> None:
+async def latency(bench: Bench) -> None:
     """Open loop: message i is due at t0 + i/rate whatever the replies do; the
     content carries the due time, so a late send counts against the server."""
-    deliveries = Deliveries()
-    pairs = await make_pairs("lt", args.pairs, port, secret, deliveries)
+    args, deliveries = bench.args, Deliveries()
+    pairs = await bench.pairs("lt", deliveries)
     replies, tokens = [], []
     t0 = time.time() + 0.1
     for i in range(int(args.duration * args.rate)):
         due = t0 + i / args.rate
-        if due > time.time():
-            await asyncio.sleep(due - time.time())
+        await asyncio.sleep(max(0.0, due - time.time()))
         sender, _, chat_id = pairs[i % len(pairs)]
         tokens.append(f"lt{i}")
-        replies.append(sender.request("send_message", {
-            "chat_id": chat_id, "content": deliveries.content(tokens[-1], due)}, "chat_messages"))
+        data = {"chat_id": chat_id, "content": deliveries.content(tokens[-1], due)}
+        replies.append(sender.request("send_message", data, "chat_messages"))
     delivered = await deliveries.drain(tokens, 15)
     done, _ = await asyncio.wait(replies, timeout=5)
-    errors = sum(1 for r in done if r.exception() or r.result()[0]["type"] == "error")
-    close_pairs(pairs)
+    errors = len(replies) - sum(1 for r in done if not r.exception()
+                                and r.result()[0]["type"] != "error")
+    close(*(client for pair in pairs for client in pair[:2]))
     ms = [deliveries.latency[t] * 1000 for t in tokens if t in deliveries.latency]
     print(f"latency store={args.store} rate={args.rate:g} pairs={args.pairs}"
           f" p50_ms={percentile(ms, 0.5):.1f} p99_ms={percentile(ms, 0.99):.1f}"
           f" max_ms={max(ms, default=float('nan')):.1f} delivered={delivered}/{len(tokens)}"
-          f" errors={errors + len(replies) - len(done)}", flush=True)
+          f" errors={errors}", flush=True)
 
 
 def fill(database_url: str, chat_id: str, sender: str, n: int) -> str:
-    """Posts n messages through the application itself, one save each, as the
-    server would; returns the last content. Runs in a worker thread."""
+    """Posts n messages through the application itself, one save each as the
+    server does; returns the last one's content. Runs in a worker thread."""
     from domain.application import Messenger
     from messenger import config as settings
     from messenger.store import store_env
 
-    config = settings.load(CONFIG, server_env(database_url, "unused", {}))
-    app = Messenger(env=store_env(config))
+    app = Messenger(env=store_env(settings.load(CONFIG, server_env(database_url, "-", {}))))
     try:
         for i in range(n):
             app.post_message(UUID(chat_id), sender, f"fill {RUN} {i}")
@@ -221,31 +215,29 @@ def fill(database_url: str, chat_id: str, sender: str, n: int) -> str:
     return f"fill {RUN} {n - 1}"
 
 
-async def wait_for_view(port: int, secret: str, user: str, chat_id: str, content: str,
-                        timeout_s: float) -> None:
-    """Polls with short-lived connections (a member connected meanwhile would be
+async def wait_for_view(bench: Bench, user: str, chat_id: str, content: str) -> None:
+    """Polls on short-lived connections (a member connected all along would be
     pushed a frame per filled message) until the newest message is `content`."""
-    deadline = time.time() + timeout_s
+    deadline = time.time() + bench.args.catchup_timeout
     while True:
-        client = await Client(user).connect(port, secret)
+        [client] = await bench.connect(user)
         try:
             frame, _ = await client.call("get_chat_messages", {"chat_id": chat_id, "limit": 1},
                                          "chat_messages")
         finally:
-            client.close()
+            close(client)
         if frame["data"] and frame["data"][-1]["content"] == content:
             return
         if time.time() > deadline:
-            raise TimeoutError(f"the view did not catch up within {timeout_s:.0f}s")
+            raise TimeoutError("the view did not catch up within --catchup-timeout")
         await asyncio.sleep(1)
 
 
-async def history(args, port: int, secret: str, database_url: str) -> None:
-    users = [f"{RUN}-h-a", f"{RUN}-h-b"]
-    a, b = [await Client(user).connect(port, secret) for user in users]
-    frame, _ = await a.call("create_chat", {"with_user_id": [{"user_id": b.user}],
-                                            "chat_name": "history bench"}, "chat_list")
-    chat_id = next(c["chat_id"] for c in frame["data"] if c["kind"] == "direct")
+async def history(bench: Bench) -> None:
+    """Mean send -> own reply time with 10 messages in the chat, then with --history."""
+    args, users = bench.args, [f"{RUN}-h-a", f"{RUN}-h-b"]
+    a, b = await bench.connect(*users)
+    chat_id = await direct_chat(a, b)
     for i in range(10):
         await a.send_message(chat_id, f"start {i}")
 
@@ -254,55 +246,48 @@ async def history(args, port: int, secret: str, database_url: str) -> None:
         return sum(took) / len(took) * 1000
 
     small = await mean_ms(a)
-    a.close()
-    b.close()
-    count = 10 + args.samples
-    fill_s = catchup_s = 0.0
+    close(a, b)  # while filling: else the server pushes every filled message to them
+    count, fill_s, catchup_s = 10 + args.samples, 0.0, 0.0
     if args.history > count:
         started = time.time()
-        last = await asyncio.to_thread(fill, database_url, chat_id, users[0], args.history - count)
+        last = await asyncio.to_thread(fill, bench.database_url, chat_id, users[0],
+                                       args.history - count)
         fill_s = time.time() - started
-        started = time.time()
-        await wait_for_view(port, secret, users[0], chat_id, last, args.catchup_timeout)
-        catchup_s = time.time() - started
+        await wait_for_view(bench, users[0], chat_id, last)
+        catchup_s = time.time() - started - fill_s
         count = args.history
-    a, b = [await Client(user).connect(port, secret) for user in users]
+    a, b = await bench.connect(*users)
     large = await mean_ms(a)
-    a.close()
-    b.close()
-    filled = max(0, count - 10 - args.samples)
+    close(a, b)
+    filled = count - 10 - args.samples
     print(f"history store={args.store} samples={args.samples} at10_ms={small:.2f}"
           f" at{count}_ms={large:.2f} ratio={large / small:.2f} fill_s={fill_s:.1f}"
           f" fill_per_s={filled / fill_s if fill_s else 0:.0f} catchup_s={catchup_s:.1f}",
           flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def die_with_parent() -> None:
-    """In the server's process: be sent SIGTERM if the bench dies, even by SIGKILL."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def server_env(database_url: str, secret: str, base: dict) -> dict:
-    # Secrets come from the environment, never from files in var/.
+def server_env(database_url: str, secret: str, base) -> dict:
+    """Secrets come from the environment, so nothing is read or made in var/."""
     return dict(base, MESSENGER_DATABASE_URL=database_url, MESSENGER_JWT_SECRET=secret,
                 MESSENGER_SERVICE_TOKEN=secrets.token_urlsafe(32))
 
 
+def die_with_parent() -> None:
+    """Runs in the server's process: it gets SIGTERM if the bench dies, even by SIGKILL."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def start_server(database_url: str, secret: str, port: int, log) -> subprocess.Popen:
-    env = server_env(database_url, secret, os.environ)
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "run.py", "serve", "--config", CONFIG, "--host", "127.0.0.1",
-         "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-        preexec_fn=die_with_parent)
+         "--port", str(port)], cwd=REPO, env=server_env(database_url, secret, os.environ),
+        stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+
+
+def wait_healthy(server: subprocess.Popen, port: int) -> None:
     deadline = time.time() + 60
     while time.time() < deadline:
         if server.poll() is not None:
@@ -310,7 +295,7 @@ def start_server(database_url: str, secret: str, port: int, log) -> subprocess.P
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
                 if reply.status == 200:
-                    return server
+                    return
         except OSError:
             pass
         time.sleep(0.2)
@@ -328,24 +313,26 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def report_server_log(path: str) -> None:
-    """Prints, to stderr, the count of bad lines and the log from the first one."""
+    """To stderr: how many lines look bad, and the log from the first of them."""
     with open(path, errors="replace") as log:
         lines = [line.rstrip() for line in log]
-    bad = [i for i, line in enumerate(lines) if any(
-        word in line for word in ("ERROR", "WARNING", "Traceback"))]
+    bad = [i for i, line in enumerate(lines)
+           if any(word in line for word in ("ERROR", "WARNING", "Traceback"))]
     print(f"server log: {len(bad)} error/warning lines", file=sys.stderr)
     for line in lines[bad[0]:bad[0] + 60] if bad else []:
         print("  | " + line, file=sys.stderr)
 
 
-async def run_figures(args, port: int, secret: str, database_url: str) -> None:
-    figures = args.figures.split(",")
-    if "throughput" in figures:
-        await throughput(args, port, secret)
-    if "latency" in figures:
-        await latency(args, port, secret)
-    if "history" in figures:
-        await history(args, port, secret, database_url)
+def postgres(statement: str) -> None:
+    import psycopg
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(statement)
+
+
+async def run_figures(bench: Bench) -> None:
+    for figure in (throughput, latency, history):
+        if figure.__name__ in bench.args.figures.split(","):
+            await figure(bench)
 
 
 def main() -> int:
@@ -360,34 +347,32 @@ def main() -> int:
     parser.add_argument("--figures", default="throughput,latency,history")
     parser.add_argument("--timeout", type=float, default=1800, help="hard limit, seconds")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally blocks run
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below runs
 
-    secret = secrets.token_urlsafe(32)
+    secret, database = secrets.token_urlsafe(32), f"bench_{RUN}"
     workdir = tempfile.mkdtemp(prefix="messenger-bench-")
-    database = f"bench_{RUN}"
-    server = None
+    log_path, server = os.path.join(workdir, "server.log"), None
     try:
         if args.store == "postgres":
-            import psycopg
-            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{database}"')
+            postgres(f'CREATE DATABASE "{database}"')
             database_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
         else:
             database_url = f"sqlite:///{workdir}/bench.db"
-        port = free_port()
-        log_path = os.path.join(workdir, "server.log")
+        with socket.socket() as s:  # a free port
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
         with open(log_path, "w") as log:
             server = start_server(database_url, secret, port, log)
-        asyncio.run(asyncio.wait_for(run_figures(args, port, secret, database_url), args.timeout))
+        wait_healthy(server, port)
+        bench = Bench(args, port, secret, database_url)
+        asyncio.run(asyncio.wait_for(run_figures(bench), args.timeout))
         return 0
     finally:
         if server is not None:
             stop_server(server)
             report_server_log(log_path)
         if args.store == "postgres":
-            import psycopg
-            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         shutil.rmtree(workdir, ignore_errors=True)
 
 

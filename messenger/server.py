@@ -20,6 +20,7 @@ from messenger.handlers import ChatSocket, Health
 from messenger.position import ViewPosition
 from messenger.service_api import BookingNotifications, Users
 from messenger.session import Session
+from messenger.telegram import bridge as telegram
 from messenger.store import Store
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,23 @@ class MessengerServer:
         self.tokens = Tokens(config.jwt_secret)
         service = {"app": self.store.app, "commands": self.commands, "position": self.position,
                    "config": config}
+        routes = []
+        self.telegram = None
+        if telegram.is_configured(config):
+            self.telegram = telegram.TelegramBridge(config, self.store.env, self.store.app)
+            await self.commands.query(self.telegram.start)
+            if config.telegram_mode == "webhook":
+                routes.append(self.telegram.webhook_route(self.commands))
+        else:
+            log.info("Telegram bridge off: set MESSENGER_TELEGRAM_BOT_TOKEN and "
+                     "MESSENGER_TELEGRAM_SUPPORT_CHAT_ID to bridge tech support")
         application = tornado.web.Application(
             [
                 (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens}),
                 (r"/healthz", Health, {"probe": self._is_healthy}),
                 (r"/api/v1/users", Users, service),
                 (r"/api/v1/notifications/bookings", BookingNotifications, service),
+                *routes,
             ],
             websocket_max_message_size=config.max_frame_bytes,
             websocket_ping_interval=30,
@@ -96,5 +108,7 @@ class MessengerServer:
             connection.close(1001, "server shutting down")
         await self._http.close_all_connections()
         await self.fanout.stop()
+        if self.telegram is not None:
+            await self.commands.query(self.telegram.stop)
         await self.commands.query(self.store.close)
         self._executor.shutdown(wait=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.projection import ProjectionRunner
+from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.utils import Environment
 
 from domain.application import Messenger
@@ -18,6 +18,9 @@ from projections.inbox_sqlite import SQLiteInboxView
 
 log = logging.getLogger(__name__)
 
+# Names of the projections that follow the events, each with its own tracking.
+FOLLOWERS = ("Inbox", "TelegramPoster")
+
 
 def store_env(config: Config) -> dict[str, str]:
     env = persistence_env(config.database_url)
@@ -27,11 +30,12 @@ def store_env(config: Config) -> dict[str, str]:
     env["BOT_BOOKINGS_CHAT_NAME"] = config.bot_bookings_chat_name
     env["ONLINE_BOOKINGS_CHAT_NAME"] = config.online_bookings_chat_name
     if not is_postgres(config.database_url):
-        # The view gets a file of its own beside the events: its tracking
-        # table is then its own, and rebuilding it never touches the events.
+        # Each follower of the events gets a file of its own beside them: its
+        # tracking table is then its own, and rebuilding it never touches the events.
         events = Path(env["SQLITE_DBNAME"])
-        env[f"{InboxProjection.name.upper()}_SQLITE_DBNAME"] = str(
-            events.with_name(events.stem + ".inbox" + events.suffix))
+        for follower in FOLLOWERS:
+            env[f"{follower.upper()}_SQLITE_DBNAME"] = str(
+                events.with_name(f"{events.stem}.{follower.lower()}{events.suffix}"))
     return env
 
 
@@ -39,21 +43,41 @@ def view_class(config: Config) -> type:
     return PostgresInboxView if is_postgres(config.database_url) else SQLiteInboxView
 
 
+def start_runner(env: dict[str, str], projection: Projection) -> BaseProjectionRunner:
+    """Starts following the Messenger's events into `projection`, from where
+    its view's tracking says it got to. The projection is made by the caller,
+    wired before the first event arrives."""
+    runner = BaseProjectionRunner(projection=projection, application_class=Messenger,
+                                  tracking_recorder=projection.view, topics=projection.topics,
+                                  env=env)
+    runner.__enter__()
+    threading.Thread(target=_watch, args=(runner, projection.name), daemon=True).start()
+    return runner
+
+
+def _watch(runner: BaseProjectionRunner, name: str) -> None:
+    """A projection whose thread fails stops following the events: say so loudly."""
+    try:
+        runner.run_forever()
+    except Exception:
+        log.exception("projection %s stopped", name)
+
+
+def open_view(env: dict[str, str], name: str, recorder_class: type):
+    """A view's tracking recorder, in the database the store's settings name
+    (for SQLite, the projection's own file)."""
+    factory = InfrastructureFactory.construct(Environment(name, env))
+    return factory.tracking_recorder(recorder_class)
+
+
 class Store:
     def __init__(self, config: Config, on_change: Callable[[Change], None] = lambda change: None):
-        env = store_env(config)
-        self.app = Messenger(env)
-        self.runner = ProjectionRunner(
-            application_class=Messenger,
-            projection_class=InboxProjection,
-            view_class=view_class(config),
-            env=env,
-        )
-        self.runner.projection.on_change = on_change
-        self.runner.__enter__()
-        self.view = self.runner.view
-        self._watcher = threading.Thread(target=self._watch_projection, daemon=True)
-        self._watcher.start()
+        self.env = store_env(config)
+        self.app = Messenger(self.env)
+        self.view = open_view(self.env, InboxProjection.name, view_class(config))
+        projection = InboxProjection(self.view)
+        projection.on_change = on_change
+        self.runner = start_runner(self.env, projection)
 
     @property
     def view_position(self) -> int:
@@ -76,18 +100,11 @@ class Store:
         finally:
             self.app.close()
 
-    def _watch_projection(self) -> None:
-        try:
-            self.runner.run_forever()
-        except Exception:
-            log.exception("the inbox projection stopped")
-
 
 def drop_view(config: Config) -> None:
     """Forgets the inbox view, so the next Store rebuilds it from the events."""
-    env = Environment(InboxProjection.name, store_env(config))
-    factory = InfrastructureFactory.construct(env)
+    view = open_view(store_env(config), InboxProjection.name, view_class(config))
     try:
-        factory.tracking_recorder(view_class(config)).drop_tables()
+        view.drop_tables()
     finally:
-        factory.close()
+        view.datastore.close()

@@ -1,0 +1,80 @@
+"""The tech-support bridge, wired: the poster following the events, and
+replies coming back by long polling (development) or webhook (production)."""
+
+import hashlib
+import logging
+import threading
+
+from domain.application import Messenger
+from messenger.commands import Commands
+from messenger.config import Config, ConfigError
+from messenger.storage import is_postgres
+from messenger.store import open_view, start_runner
+from messenger.telegram.bot_api import BotApi, StoppedError
+from messenger.telegram.polling import LongPolling
+from messenger.telegram.poster import TelegramPoster
+from messenger.telegram.posts_view import PostgresPostsView, SQLitePostsView
+from messenger.telegram.replies import SupportReplies
+from messenger.telegram.webhook import TelegramWebhook
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook/"
+
+
+def is_configured(config: Config) -> bool:
+    return bool(config.telegram_bot_token and config.telegram_support_chat_id)
+
+
+def webhook_secret(bot_token: str) -> str:
+    """Derived from the bot token, so it is as secret as the token and needs no setting."""
+    return hashlib.sha256(f"webhook:{bot_token}".encode()).hexdigest()[:48]
+
+
+class TelegramBridge:
+    def __init__(self, config: Config, env: dict[str, str], app: Messenger):
+        if config.telegram_mode == "webhook" and not config.public_url:
+            raise ConfigError(f"{config.source}: webhook mode needs MESSENGER_PUBLIC_URL")
+        self._config = config
+        self._env = env
+        self._app = app
+        self._stopping = threading.Event()
+        self._secret = webhook_secret(config.telegram_bot_token)
+
+    def start(self) -> None:
+        """Blocks on the store and on Telegram: call it off the IOLoop."""
+        config = self._config
+        api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._stopping)
+        view_class = PostgresPostsView if is_postgres(config.database_url) else SQLitePostsView
+        self._posts = open_view(self._env, TelegramPoster.name, view_class)
+        self._runner = start_runner(
+            self._env, TelegramPoster(self._posts, api, config.telegram_support_chat_id))
+        self.replies = SupportReplies(self._app, self._posts, api,
+                                      config.telegram_support_chat_id)
+        if config.telegram_mode == "polling":
+            LongPolling(api, self.replies, self._stopping).start()
+        else:
+            # In the background: an unreachable Telegram must not keep the server from starting.
+            url = config.public_url + WEBHOOK_PATH + self._secret
+            threading.Thread(target=self._register_webhook, args=(api, url), daemon=True).start()
+        log.info("Telegram bridge on (%s) for support chat %s", config.telegram_mode,
+                 config.telegram_support_chat_id)
+
+    def _register_webhook(self, api: BotApi, url: str) -> None:
+        try:
+            api.with_retries(lambda: api.bot.set_webhook(url, secret_token=self._secret))
+        except StoppedError:
+            pass
+
+    def webhook_route(self, commands: Commands) -> tuple:
+        return (WEBHOOK_PATH + r"([^/]+)", TelegramWebhook,
+                {"secret": self._secret, "replies": self.replies, "commands": commands})
+
+    def stop(self) -> None:
+        self._stopping.set()
+        try:
+            self._runner.__exit__(None, None, None)
+        except StoppedError:
+            pass  # what was being posted is posted after the next start
+        finally:
+            self._posts.datastore.close()

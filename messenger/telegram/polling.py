@@ -1,0 +1,44 @@
+"""Development mode: long polling for updates on a thread of its own.
+
+An update's offset is confirmed (by asking for the next ones) only after it
+was handled, so a crash re-delivers it, and SupportReplies makes that harmless."""
+
+import logging
+import threading
+
+import telebot
+
+from messenger.telegram.bot_api import BotApi, StoppedError
+from messenger.telegram.replies import SupportReplies
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_S = 10
+
+
+class LongPolling:
+    def __init__(self, api: BotApi, replies: SupportReplies, stopping: threading.Event):
+        self._api = api
+        self._replies = replies
+        self._stopping = stopping
+        # A daemon: a stop does not wait for a long poll that is still open.
+        self._thread = threading.Thread(target=self._run, name="telegram-polling", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            # getUpdates is refused while a webhook is set.
+            self._api.with_retries(lambda: self._api.bot.delete_webhook())
+            offset = None
+            while not self._stopping.is_set():
+                updates = self._api.with_retries(lambda: telebot.apihelper.get_updates(
+                    self._api.bot.token, offset=offset, long_polling_timeout=POLL_TIMEOUT_S))
+                for update in updates:
+                    self._api.with_retries(lambda: self._replies.handle(update))
+                    offset = update["update_id"] + 1
+        except StoppedError:
+            pass
+        except Exception:
+            log.exception("Telegram polling stopped")
