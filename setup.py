@@ -13,6 +13,7 @@ setup(
         "tornado>=6.4",
         "psycopg[binary]>=3.2",
         "PyJWT>=2.9",
+        "pyTelegramBotAPI>=4.20",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-tornado>=0.8"],
