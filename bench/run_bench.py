@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from uuid import UUID
@@ -199,7 +200,7 @@ async def latency(bench: Bench) -> None:
           f" errors={errors}", flush=True)
 
 
-def fill(database_url: str, chat_id: str, sender: str, n: int) -> str:
+def fill(database_url: str, chat_id: str, sender: str, n: int, stop: threading.Event) -> str:
     """Posts n messages through the application itself, one save each as the
     server does; returns the last one's content. Runs in a worker thread."""
     from domain.application import Messenger
@@ -209,6 +210,8 @@ def fill(database_url: str, chat_id: str, sender: str, n: int) -> str:
     app = Messenger(env=store_env(settings.load(CONFIG, server_env(database_url, "-", {}))))
     try:
         for i in range(n):
+            if stop.is_set():  # the bench was cancelled: don't keep asyncio.run waiting
+                break
             app.post_message(UUID(chat_id), sender, f"fill {RUN} {i}")
     finally:
         app.close()
@@ -249,9 +252,13 @@ async def history(bench: Bench) -> None:
     close(a, b)  # while filling: else the server pushes every filled message to them
     count, fill_s, catchup_s = 10 + args.samples, 0.0, 0.0
     if args.history > count:
-        started = time.time()
-        last = await asyncio.to_thread(fill, bench.database_url, chat_id, users[0],
-                                       args.history - count)
+        started, stop = time.time(), threading.Event()
+        try:
+            last = await asyncio.to_thread(fill, bench.database_url, chat_id, users[0],
+                                           args.history - count, stop)
+        except asyncio.CancelledError:
+            stop.set()
+            raise
         fill_s = time.time() - started
         await wait_for_view(bench, users[0], chat_id, last)
         catchup_s = time.time() - started - fill_s

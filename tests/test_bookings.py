@@ -109,3 +109,17 @@ async def test_the_service_api_needs_the_service_token(harness, token):
         assert status == 401 and answer["error"]["status"] == 401
     anna = await harness.connect("anna")
     assert len(anna.initial_chats) == 1
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_concurrent_registrations_and_notices_store_each_thing_once(harness):
+    import asyncio
+    answers = await asyncio.gather(
+        *[harness.post("/api/v1/users", {"user_id": "anna", "name": "Анна"}) for _ in range(6)],
+        *[harness.post("/api/v1/notifications/bookings", notice("evt-9")) for _ in range(6)])
+    users, notices = answers[:6], answers[6:]
+    assert sorted(status for status, _ in users) == [200] * 5 + [201]
+    assert sorted(status for status, _ in notices) == [200] * 5 + [201]
+    anna = await harness.connect("anna")
+    assert sorted(chat["kind"] for chat in anna.initial_chats) == ["bot_bookings", "support"]
+    assert by_id(anna.initial_chats, notices[0][1]["chat_id"])["unread"] == 1
