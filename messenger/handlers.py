@@ -1,5 +1,8 @@
 """Thin Tornado handlers: authenticate, then hand frames to the Session."""
 
+import asyncio
+import logging
+
 import tornado.web
 import tornado.websocket
 
@@ -8,6 +11,27 @@ from messenger.session import Session
 
 SUPPORTED_VERSIONS = ("1",)
 
+log = logging.getLogger(__name__)
+
+
+def loggable_path(path: str) -> str:
+    """A path fit for logs: no query (tokens) and no webhook secret."""
+    head, secret, _ = path.partition("/telegram/webhook/")
+    return head + secret + ("…" if secret else "")
+
+
+class QuietAboutQueries:
+    """Tornado logs a request's whole URI on errors; ours carry secrets."""
+
+    def _request_summary(self) -> str:
+        return f"{self.request.method} {loggable_path(self.request.path)} ({self.request.remote_ip})"
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+        else:
+            log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
 
 def bearer_token(request) -> str | None:
     header = request.headers.get("Authorization", "")
@@ -15,7 +39,7 @@ def bearer_token(request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-class ChatSocket(tornado.websocket.WebSocketHandler):
+class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
     def initialize(self, session: Session, tokens: Tokens) -> None:
         self._session = session
         self._tokens = tokens
@@ -41,12 +65,21 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         # Without this, a client that sends and waits stalls ~40 ms per round
         # trip (Nagle's algorithm meeting delayed ACKs).
         self.set_nodelay(True)
-        await self._session.connected(self, self.identity)
+        try:
+            await self._session.connected(self, self.identity)
+        except asyncio.CancelledError:
+            return  # the server is stopping
+        except Exception:
+            log.exception("could not open a connection for %s", self.user_id)
+            self.close(1011, "server error, reconnect later")
 
     async def on_message(self, message: str | bytes) -> None:
         # Tornado delivers the next frame only after this returns, so one
         # connection's requests are answered in the order they were sent.
-        await self._session.handle(self, message)
+        try:
+            await self._session.handle(self, message)
+        except asyncio.CancelledError:
+            pass  # the server is stopping; the client reconnects and retries
 
     def on_close(self) -> None:
         self._session.disconnected(self)
@@ -60,7 +93,7 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
             pass
 
 
-class Health(tornado.web.RequestHandler):
+class Health(QuietAboutQueries, tornado.web.RequestHandler):
     def initialize(self, probe) -> None:
         self._probe = probe
 

@@ -16,7 +16,7 @@ from messenger.config import Config
 from messenger.connections import Connections
 from messenger.fanout import Fanout
 from messenger.frames import Frames
-from messenger.handlers import ChatSocket, Health
+from messenger.handlers import ChatSocket, Health, loggable_path
 from messenger.position import ViewPosition
 from messenger.service_api import BookingNotifications, Users
 from messenger.session import Session
@@ -27,10 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
-    """Tornado's access log, without the query string: it carries tokens."""
+    """Tornado's access log, without tokens and secrets."""
     request = handler.request
     logging.getLogger("tornado.access").info(
-        "%d %s %s %.2fms", handler.get_status(), request.method, request.path,
+        "%d %s %s %.2fms", handler.get_status(), request.method, loggable_path(request.path),
         1000.0 * request.request_time())
 
 
@@ -100,7 +100,7 @@ class MessengerServer:
             self.fanout.on_change(change)
 
     async def _is_healthy(self) -> bool:
-        return await self.commands.query(self.store.is_reachable)
+        return await self.commands.query(self.store.is_healthy)
 
     async def stop(self) -> None:
         self._http.stop()

@@ -12,12 +12,12 @@ from domain.chat import SUPPORT
 from messenger.bookings import InvalidNoticeError, describe, parse_notice
 from messenger.commands import Commands
 from messenger.config import Config
-from messenger.handlers import bearer_token
+from messenger.handlers import QuietAboutQueries, bearer_token
 from messenger.position import ViewPosition
 from messenger.session import VIEW_WAIT_S
 
 
-class ServiceEndpoint(tornado.web.RequestHandler):
+class ServiceEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
     def initialize(self, app: Messenger, commands: Commands, position: ViewPosition,
                    config: Config) -> None:
         self.app = app

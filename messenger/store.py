@@ -87,7 +87,10 @@ class Store:
         """Blocks until the view includes every event stored so far."""
         self.runner.wait(self.app.recorder.max_notification_id(), timeout=timeout_s)
 
-    def is_reachable(self) -> bool:
+    def is_healthy(self) -> bool:
+        """The store answers and the inbox projection is still following it."""
+        if self.runner.is_interrupted.is_set():
+            return False
         try:
             self.view.max_tracking_id(Messenger.name)
         except Exception:

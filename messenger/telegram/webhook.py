@@ -10,6 +10,7 @@ import logging
 import tornado.web
 
 from messenger.commands import Commands
+from messenger.handlers import QuietAboutQueries
 from messenger.telegram.replies import SupportReplies
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-class TelegramWebhook(tornado.web.RequestHandler):
+class TelegramWebhook(QuietAboutQueries, tornado.web.RequestHandler):
     def initialize(self, secret: str, replies: SupportReplies, commands: Commands) -> None:
         self._secret = secret
         self._replies = replies
