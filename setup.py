@@ -14,8 +14,11 @@ setup(
         "psycopg[binary]>=3.2",
         "PyJWT>=2.9",
         "pyTelegramBotAPI>=4.20",
+        "aioapns>=3.2",
+        "pyfcm>=2.0",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-tornado>=0.8"],
+        # h2 and cryptography serve the APNs and FCM stand-ins the tests run.
+        "test": ["pytest>=8", "pytest-tornado>=0.8", "h2>=4", "cryptography>=42"],
     },
 )

@@ -11,8 +11,10 @@ from eventsourcing.persistence import RecordConflictError
 
 from domain import ids
 from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
+from domain.device import Device
 from domain.errors import ChatNotFoundError, InvalidChatError, MessageNotFoundError
 from domain.message import Message
+from domain.preferences import ChatPreferences
 from domain.reading import Reading
 from domain.user import User
 
@@ -32,7 +34,7 @@ class Saved:
 class Messenger(Application[UUID]):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
-    snapshotting_intervals = {Chat: 50, Reading: 50}
+    snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50}
 
     @property
     def support_user(self) -> str:
@@ -152,6 +154,50 @@ class Messenger(Application[UUID]):
             return chat_id, [marker]
 
         return self._save(reading)
+
+    def register_device(self, user_id: str, platform: str, token: str) -> Saved:
+        def registration():
+            try:
+                device = self.repository.get(ids.device_id(platform, token))
+            except AggregateNotFoundError:
+                device = Device(platform=platform, token=token, user_id=user_id)
+            else:
+                device.register_to(user_id)
+            return device.id, [device]
+
+        return self._save(registration)
+
+    def unregister_device(self, user_id: str, platform: str, token: str) -> Saved:
+        """Only the device's current user can unregister it; for anyone else,
+        and for an unknown token, nothing changes."""
+        return self._device_change(platform, token, lambda device: device.unregister(user_id))
+
+    def reject_device(self, platform: str, token: str, reason: str) -> Saved:
+        """The push provider says the token is dead."""
+        return self._device_change(platform, token, lambda device: device.reject(reason))
+
+    def mute_chat(self, user_id: str, chat_id: UUID, muted: bool) -> Saved:
+        def muting():
+            self._chat(chat_id).check_member(user_id)
+            try:
+                preferences = self.repository.get(ids.preferences_id(chat_id, user_id))
+            except AggregateNotFoundError:
+                preferences = ChatPreferences(chat_id=chat_id, user_id=user_id)
+            preferences.mute() if muted else preferences.unmute()
+            return chat_id, [preferences]
+
+        return self._save(muting)
+
+    def _device_change(self, platform: str, token: str, change) -> Saved:
+        def changing():
+            try:
+                device = self.repository.get(ids.device_id(platform, token))
+            except AggregateNotFoundError:
+                return ids.device_id(platform, token), []
+            change(device)
+            return device.id, [device]
+
+        return self._save(changing)
 
     def _exists(self, aggregate_id: UUID) -> bool:
         try:

@@ -27,3 +27,11 @@ def message_id(source_key: str) -> UUID:
     """A message that stands for something outside (a booking event, a Telegram
     message) gets the same id however often it is delivered."""
     return uuid5(NAMESPACE, f"message\x1f{source_key}")
+
+
+def device_id(platform: str, token: str) -> UUID:
+    return uuid5(NAMESPACE, f"device\x1f{platform}\x1f{token}")
+
+
+def preferences_id(chat_id: UUID, user: str) -> UUID:
+    return uuid5(NAMESPACE, f"preferences\x1f{chat_id}\x1f{user}")

@@ -58,6 +58,16 @@ class Config:
     telegram_api_url: str = TELEGRAM_API_URL
     telegram_mode: str = "polling"
     public_url: str = ""
+    apns_key_file: str = ""
+    apns_key_id: str = ""
+    apns_team_id: str = ""
+    apns_topic: str = ""
+    apns_sandbox: bool = False
+    apns_url: str = ""
+    apns_ca_file: str = ""
+    fcm_service_account_file: str = ""
+    fcm_project_id: str = ""
+    fcm_url: str = ""
 
 
 def load(path: str | None = None, environ: dict[str, str] | None = None) -> Config:
@@ -120,6 +130,16 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
         telegram_mode=telegram_mode,
         public_url=(environ.get("MESSENGER_PUBLIC_URL") or setting("server", "public_url", ""))
         .rstrip("/"),
+        apns_key_file=environ.get("MESSENGER_APNS_KEY_FILE", ""),
+        apns_key_id=environ.get("MESSENGER_APNS_KEY_ID", ""),
+        apns_team_id=environ.get("MESSENGER_APNS_TEAM_ID", ""),
+        apns_topic=environ.get("MESSENGER_APNS_TOPIC", ""),
+        apns_sandbox=environ.get("MESSENGER_APNS_SANDBOX", "").lower() in ("1", "true", "yes"),
+        apns_url=environ.get("MESSENGER_APNS_URL", ""),
+        apns_ca_file=environ.get("MESSENGER_APNS_CA_FILE", ""),
+        fcm_service_account_file=environ.get("MESSENGER_FCM_SERVICE_ACCOUNT_FILE", ""),
+        fcm_project_id=environ.get("MESSENGER_FCM_PROJECT_ID", ""),
+        fcm_url=environ.get("MESSENGER_FCM_URL", ""),
     )
 
 

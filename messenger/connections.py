@@ -2,6 +2,7 @@
 user's phone and browser both receive what concerns them."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -15,16 +16,23 @@ class Connection(Protocol):
 class Connections:
     def __init__(self) -> None:
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
+        # Told when a user's first connection here opens and their last closes.
+        self.on_first: Callable[[str], None] = lambda user_id: None
+        self.on_last: Callable[[str], None] = lambda user_id: None
 
     def add(self, connection: Connection) -> None:
-        self._by_user[connection.user_id].add(connection)
+        connections = self._by_user[connection.user_id]
+        if not connections:
+            self.on_first(connection.user_id)
+        connections.add(connection)
 
     def discard(self, connection: Connection) -> None:
         connections = self._by_user.get(connection.user_id)
-        if connections is not None:
+        if connections is not None and connection in connections:
             connections.discard(connection)
             if not connections:
                 del self._by_user[connection.user_id]
+                self.on_last(connection.user_id)
 
     def of(self, user_id: str) -> list[Connection]:
         return list(self._by_user.get(user_id, ()))

@@ -9,10 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
+from domain.device import PLATFORMS
 from projections.inbox_view import ChatSummary, MessageRecord
 
 MAX_NAME_CHARS = 200
 MAX_CHAT_USERS = 500
+MAX_DEVICE_TOKEN_CHARS = 4096
 
 BAD_REQUEST = "bad_request"
 UNKNOWN_TYPE = "unknown_type"
@@ -58,6 +60,24 @@ class SendMessage:
     chat_id: UUID
     content: str
     sender_fio: str
+
+
+@dataclass(frozen=True)
+class RegisterDevice:
+    platform: str
+    token: str
+
+
+@dataclass(frozen=True)
+class UnregisterDevice:
+    platform: str
+    token: str
+
+
+@dataclass(frozen=True)
+class MuteChat:
+    chat_id: UUID
+    muted: bool
 
 
 @dataclass(frozen=True)
@@ -184,12 +204,42 @@ def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
     return SendMessage(chat_id, content, fields.text("sender_fio", required=False))
 
 
+def _device(fields: _Fields) -> tuple[str, str]:
+    platform = fields.text("platform")
+    if platform not in PLATFORMS:
+        raise ProtocolError(BAD_REQUEST, "'platform' must be one of " + ", ".join(PLATFORMS))
+    token = fields.text("token").strip()
+    if not token or len(token) > MAX_DEVICE_TOKEN_CHARS:
+        raise ProtocolError(BAD_REQUEST, f"'token' must be 1 to {MAX_DEVICE_TOKEN_CHARS} characters")
+    return platform, token
+
+
+def _register_device(fields: _Fields, user_id: str, limits: Limits) -> RegisterDevice:
+    return RegisterDevice(*_device(fields))
+
+
+def _unregister_device(fields: _Fields, user_id: str, limits: Limits) -> UnregisterDevice:
+    return UnregisterDevice(*_device(fields))
+
+
+def _mute_chat(fields: _Fields, user_id: str, limits: Limits) -> MuteChat:
+    return MuteChat(fields.chat_id(), True)
+
+
+def _unmute_chat(fields: _Fields, user_id: str, limits: Limits) -> MuteChat:
+    return MuteChat(fields.chat_id(), False)
+
+
 _PARSERS = {
     "create_chat": _create_chat,
     "rename_chat": _rename_chat,
     "delete_chat": _delete_chat,
     "get_chat_messages": _get_chat_messages,
     "send_message": _send_message,
+    "register_device": _register_device,
+    "unregister_device": _unregister_device,
+    "mute_chat": _mute_chat,
+    "unmute_chat": _unmute_chat,
 }
 
 
@@ -209,6 +259,7 @@ def chat_json(chat: ChatSummary) -> dict:
         "created_at": chat.created_at,
         "updated_at": chat.updated_at,
         "kind": chat.kind,
+        "muted": chat.muted,
     }
 
 
@@ -235,6 +286,10 @@ def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord]) -> dic
         "chat_id": chat.chat_id,
         "data": [message_json(message, shown) for message in messages],
     }
+
+
+def device_frame(kind: str, platform: str, token: str) -> dict:
+    return {"type": kind, "data": {"platform": platform, "token": token}}
 
 
 def error_frame(code: str, message: str, request_type: str) -> dict:

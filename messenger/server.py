@@ -1,6 +1,7 @@
 """Wires the parts together and serves them: HTTP and WebSocket on Tornado,
 the store's blocking calls on a thread pool."""
 
+import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,6 +19,7 @@ from messenger.fanout import Fanout
 from messenger.frames import Frames
 from messenger.handlers import ChatSocket, Health, loggable_path
 from messenger.position import ViewPosition
+from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
 from messenger.service_api import BookingNotifications, Users
 from messenger.session import Session
 from messenger.telegram import bridge as telegram
@@ -62,6 +64,15 @@ class MessengerServer:
         self.tokens = Tokens(config.jwt_secret)
         service = {"app": self.store.app, "commands": self.commands, "position": self.position,
                    "config": config}
+        self.push = PushService(config, self.store.env, self.store.app, self.store.view)
+        if await self.commands.query(self.push.start):
+            self.connections.on_first = lambda user: self._presence(self.push.joined, user)
+            self.connections.on_last = lambda user: self._presence(self.push.left, user)
+            self._heartbeat = tornado.ioloop.PeriodicCallback(
+                lambda: self._presence(self.push.heartbeat), HEARTBEAT_INTERVAL_S * 1000)
+            self._heartbeat.start()
+        else:
+            self.push = None
         routes = []
         self.telegram = None
         if telegram.is_configured(config):
@@ -93,6 +104,19 @@ class MessengerServer:
                  config.database_url.split("@")[-1])
         return self.port
 
+    def _presence(self, update, *args) -> None:
+        """Presence is written in order, off the IOLoop, without holding anyone up."""
+        self._presence_writes = asyncio.ensure_future(
+            self._after(getattr(self, "_presence_writes", None), update, *args))
+
+    async def _after(self, previous, update, *args) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        try:
+            await self.commands.query(update, *args)
+        except Exception:
+            log.exception("presence not recorded")
+
     def _on_change(self, change) -> None:
         if self.fanout is None:  # still starting: nobody is connected yet
             self.position.advance(change.position)
@@ -110,5 +134,10 @@ class MessengerServer:
         await self.fanout.stop()
         if self.telegram is not None:
             await self.commands.query(self.telegram.stop)
+        if self.push is not None:
+            self._heartbeat.stop()
+            if getattr(self, "_presence_writes", None) is not None:
+                await asyncio.gather(self._presence_writes, return_exceptions=True)
+            await self.commands.query(self.push.stop)
         await self.commands.query(self.store.close)
         self._executor.shutdown(wait=True)

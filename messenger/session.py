@@ -25,9 +25,12 @@ from messenger.protocol import (
     CreateChat,
     DeleteChat,
     GetChatMessages,
+    MuteChat,
     ProtocolError,
+    RegisterDevice,
     RenameChat,
     SendMessage,
+    UnregisterDevice,
 )
 
 log = logging.getLogger(__name__)
@@ -96,6 +99,16 @@ class Session:
                 await self._command(connection, self._app.post_message, chat_id, user_id, content,
                                     sender_fio or connection.user_name)
                 return await self._commands.query(self._frames.after_message, user_id, str(chat_id))
+            case RegisterDevice(platform, token):
+                await self._command(connection, self._app.register_device, user_id, platform, token)
+                return [protocol.device_frame("device_registered", platform, token)]
+            case UnregisterDevice(platform, token):
+                await self._command(connection, self._app.unregister_device, user_id, platform,
+                                    token)
+                return [protocol.device_frame("device_unregistered", platform, token)]
+            case MuteChat(chat_id, muted):
+                await self._command(connection, self._app.mute_chat, user_id, chat_id, muted)
+                return [await self._commands.query(self._frames.chat_list, user_id)]
             case GetChatMessages(chat_id, limit, before):
                 await self._read_all(connection, chat_id)
                 return await self._commands.query(self._frames.history, user_id, str(chat_id),

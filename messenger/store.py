@@ -19,7 +19,7 @@ from projections.inbox_sqlite import SQLiteInboxView
 log = logging.getLogger(__name__)
 
 # Names of the projections that follow the events, each with its own tracking.
-FOLLOWERS = ("Inbox", "TelegramPoster")
+FOLLOWERS = ("Inbox", "TelegramPoster", "PushSender")
 
 
 def store_env(config: Config) -> dict[str, str]:

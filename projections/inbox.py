@@ -12,6 +12,7 @@ from eventsourcing.projection import Projection
 
 from domain.chat import Chat
 from domain.message import Message
+from domain.preferences import ChatPreferences
 from domain.reading import Reading
 from domain.user import User
 from projections.inbox_view import InboxView
@@ -93,6 +94,19 @@ class InboxProjection(Projection[InboxView]):
         changed = self.view.read_up_to(chat_id, event.user_id, str(event.message_id), tracking)
         users = (event.user_id,) if changed else ()
         self._changed(Change(tracking.notification_id, chat_id, users))
+
+    @process_event.register
+    def chat_muted(self, event: ChatPreferences.Muted, tracking: Tracking) -> None:
+        self._set_muted(event, True, tracking)
+
+    @process_event.register
+    def chat_unmuted(self, event: ChatPreferences.Unmuted, tracking: Tracking) -> None:
+        self._set_muted(event, False, tracking)
+
+    def _set_muted(self, event, muted: bool, tracking: Tracking) -> None:
+        chat_id = str(event.chat_id)
+        self.view.set_muted(chat_id, event.user_id, muted, tracking)
+        self._changed(Change(tracking.notification_id, chat_id, (event.user_id,)))
 
     def _changed(self, change: Change) -> None:
         self.on_change(change)

@@ -19,7 +19,8 @@ TABLES = (
     " last_seq BIGINT NOT NULL, activity BIGINT NOT NULL, deleted INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS inbox_members ("
     " chat_id TEXT NOT NULL, user_id TEXT NOT NULL, position INTEGER NOT NULL,"
-    " read_seq BIGINT NOT NULL, unread BIGINT NOT NULL, PRIMARY KEY (chat_id, user_id))",
+    " read_seq BIGINT NOT NULL, unread BIGINT NOT NULL, muted INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (chat_id, user_id))",
     "CREATE INDEX IF NOT EXISTS inbox_members_by_user ON inbox_members (user_id)",
     "CREATE TABLE IF NOT EXISTS inbox_messages ("
     " chat_id TEXT NOT NULL, seq BIGINT NOT NULL, message_id TEXT NOT NULL,"
@@ -30,7 +31,8 @@ TABLES = (
 TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages")
 
 CHAT_COLUMNS = (
-    "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread"
+    "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread,"
+    " me.muted"
 )
 
 
@@ -45,6 +47,7 @@ class ChatSummary:
     unread: int
     created_at: str
     updated_at: str
+    muted: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ class InboxView(SQLView):
                          " '', 0, :activity, 0)", chat=chat_id, kind=kind, name=name, admin=admin,
                       at=at, activity=tracking.notification_id)
             for position, user in enumerate(members):
-                self._run(c, "INSERT INTO inbox_members VALUES (:chat, :user, :position, 0, 0)",
+                self._run(c, "INSERT INTO inbox_members (chat_id, user_id, position, read_seq, unread)"
+                             " VALUES (:chat, :user, :position, 0, 0)",
                           chat=chat_id, user=user, position=position)
 
     def rename_chat(self, chat_id: str, name: str, at: str, tracking: Tracking) -> list[str]:
@@ -142,6 +146,11 @@ class InboxView(SQLView):
                          " RETURNING user_id", chat=chat_id, user=user_id, seq=row["seq"])
             return c.fetchone() is not None
 
+    def set_muted(self, chat_id: str, user_id: str, muted: bool, tracking: Tracking) -> None:
+        with self._write(tracking) as c:
+            self._run(c, "UPDATE inbox_members SET muted = :muted WHERE chat_id = :chat"
+                         " AND user_id = :user", muted=int(muted), chat=chat_id, user=user_id)
+
     def _members(self, c, chat_id: str) -> list[str]:
         self._run(c, "SELECT user_id FROM inbox_members WHERE chat_id = :chat ORDER BY position",
                   chat=chat_id)
@@ -174,6 +183,27 @@ class InboxView(SQLView):
             if row is None:
                 return None
             return _summary(row, self._members(c, chat_id))
+
+    def audience(self, chat_id: str) -> tuple[str, str, list[tuple[str, bool]]]:
+        """A chat's kind and name, and its members with whether each has muted it."""
+        with self._read() as c:
+            self._run(c, "SELECT kind, name FROM inbox_chats WHERE chat_id = :chat AND deleted = 0",
+                      chat=chat_id)
+            row = c.fetchone()
+            if row is None:
+                return "", "", []
+            self._run(c, "SELECT user_id, muted FROM inbox_members WHERE chat_id = :chat"
+                         " ORDER BY position", chat=chat_id)
+            members = [(member["user_id"], bool(member["muted"])) for member in c.fetchall()]
+        return row["kind"], row["name"], members
+
+    def total_unread(self, user_id: str) -> int:
+        """What an app icon's badge shows."""
+        with self._read() as c:
+            self._run(c, "SELECT COALESCE(SUM(me.unread), 0) AS unread FROM inbox_members me"
+                         " JOIN inbox_chats c ON c.chat_id = me.chat_id"
+                         " WHERE me.user_id = :user AND c.deleted = 0", user=user_id)
+            return int(c.fetchone()["unread"])
 
     def last_message_id(self, chat_id: str) -> str | None:
         with self._read() as c:
@@ -210,7 +240,7 @@ def _summary(row, members: list[str]) -> ChatSummary:
     return ChatSummary(
         chat_id=row["chat_id"], kind=row["kind"], name=row["name"], admin=row["admin"],
         members=tuple(members), last_message=row["last_message"], unread=row["unread"],
-        created_at=row["created_at"], updated_at=row["updated_at"],
+        created_at=row["created_at"], updated_at=row["updated_at"], muted=bool(row["muted"]),
     )
 
 
