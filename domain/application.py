@@ -12,10 +12,16 @@ from eventsourcing.persistence import RecordConflictError
 from domain import ids
 from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
-from domain.errors import ChatNotFoundError, InvalidChatError, MessageNotFoundError
+from domain.errors import (
+    ChatNotFoundError,
+    InvalidChatError,
+    MessageNotFoundError,
+    UploadNotFoundError,
+)
 from domain.message import Message
 from domain.preferences import ChatPreferences
 from domain.reading import Reading
+from domain.upload import Upload
 from domain.user import User
 
 SAVE_ATTEMPTS = 3
@@ -104,19 +110,65 @@ class Messenger(Application[UUID]):
         return self._save(deletion)
 
     def post_message(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
-                     source_key: str = "") -> Saved:
+                     source_key: str = "", attachments: tuple[UUID, ...] = ()) -> Saved:
         """A message with a source_key (its id elsewhere) is posted once,
-        however often it is delivered."""
+        however often it is delivered. Attachments are the sender's own uploads."""
 
         def posting():
             if source_key and self._exists(Message.create_id(source_key)):
                 return Message.create_id(source_key), []
             self._chat(chat_id).check_can_post(sender)
+            for upload_id in attachments:
+                self._check_own_upload(sender, upload_id)
             message = Message(chat_id=chat_id, sender=sender, content=content,
-                              sender_name=sender_name, source_key=source_key)
+                              sender_name=sender_name, source_key=source_key,
+                              attachments=tuple(str(upload) for upload in attachments))
             return message.id, [message]
 
         return self._save(posting)
+
+    def add_users(self, by: str, chat_id: UUID, users: list[str]) -> Saved:
+        def adding():
+            chat = self._chat(chat_id)
+            chat.add_members(by, users)
+            return chat_id, [*self._unknown_users(users), chat]
+
+        return self._save(adding)
+
+    def remove_users(self, by: str, chat_id: UUID, users: list[str]) -> Saved:
+        def removing():
+            chat = self._chat(chat_id)
+            chat.remove_members(by, users)
+            return chat_id, [chat]
+
+        return self._save(removing)
+
+    def leave_chat(self, user_id: str, chat_id: UUID) -> Saved:
+        def leaving():
+            chat = self._chat(chat_id)
+            chat.leave(user_id)
+            return chat_id, [chat]
+
+        return self._save(leaving)
+
+    def edit_message(self, by: str, message_id: UUID, content: str) -> Saved:
+        def editing():
+            message = self._message(message_id)
+            self._chat(message.chat_id).check_member(by)
+            message.edit(by, content)
+            return message_id, [message]
+
+        return self._save(editing)
+
+    def delete_message(self, by: str, message_id: UUID) -> Saved:
+        def deleting():
+            message = self._message(message_id)
+            chat = self._chat(message.chat_id)
+            chat.check_member(by)
+            message.delete(by, chat.can_delete_messages_of_others(by))
+            return message_id, [message]
+
+        return self._save(deleting)
 
     def notify_booking(self, user_id: str, kind: str, event_id: str, text: str) -> Saved:
         """Appends a booking notice to the user's notification chat of that kind,
@@ -188,6 +240,13 @@ class Messenger(Application[UUID]):
 
         return self._save(muting)
 
+    def record_upload(self, owner: str, content_type: str, size: int, sha256: str,
+                      has_thumbnail: bool) -> Saved:
+        """The bytes are already in file storage, under their sha256."""
+        upload = Upload(owner=owner, content_type=content_type, size=size, sha256=sha256,
+                        has_thumbnail=has_thumbnail)
+        return self._save(lambda: (upload.id, [upload]))
+
     def _device_change(self, platform: str, token: str, change) -> Saved:
         def changing():
             try:
@@ -199,12 +258,29 @@ class Messenger(Application[UUID]):
 
         return self._save(changing)
 
+    def _check_own_upload(self, user_id: str, upload_id: UUID) -> None:
+        try:
+            upload = self.repository.get(upload_id)
+        except AggregateNotFoundError:
+            raise UploadNotFoundError(upload_id) from None
+        if not isinstance(upload, Upload) or upload.owner != user_id:
+            raise UploadNotFoundError(upload_id)
+
     def _exists(self, aggregate_id: UUID) -> bool:
         try:
             self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return False
         return True
+
+    def _message(self, message_id: UUID) -> Message:
+        try:
+            message = self.repository.get(message_id)
+        except AggregateNotFoundError:
+            raise MessageNotFoundError(message_id) from None
+        if not isinstance(message, Message) or message.is_deleted:
+            raise MessageNotFoundError(message_id)
+        return message
 
     def _chat(self, chat_id: UUID) -> Chat:
         try:

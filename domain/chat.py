@@ -5,6 +5,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import ids
 from domain.errors import (
     ChatNotFoundError,
+    ForbiddenError,
     InvalidChatError,
     NotChatAdminError,
     ReadOnlyChatError,
@@ -98,6 +99,53 @@ class Chat(Aggregate):
     def _reopened(self, by: str, name: str) -> None:
         self.name = name
         self.is_deleted = False
+
+    def add_members(self, by: str, users: list[str]) -> None:
+        self._check_admin_of_group(by)
+        new = [user for user in dict.fromkeys(users) if user not in self.members]
+        if new:
+            self._members_added(by=by, users=new)
+
+    @event("MembersAdded")
+    def _members_added(self, by: str, users: list[str]) -> None:
+        self.members.extend(users)
+
+    def remove_members(self, by: str, users: list[str]) -> None:
+        """The admin removes others; to go themself, they leave."""
+        self._check_admin_of_group(by)
+        gone = [user for user in dict.fromkeys(users) if user in self.members and user != by]
+        if gone:
+            self._members_removed(by=by, users=gone)
+
+    @event("MembersRemoved")
+    def _members_removed(self, by: str, users: list[str]) -> None:
+        self.members = [member for member in self.members if member not in users]
+
+    def leave(self, user: str) -> None:
+        """An admin who leaves hands the role to the longest-standing member."""
+        self.check_member(user)
+        if self.kind in SYSTEM_KINDS:
+            raise SystemChatError("system chats cannot be left")
+        if self.kind != GROUP:
+            raise ForbiddenError("a direct chat is deleted, not left")
+        remaining = [member for member in self.members if member != user]
+        admin = self.admin if user != self.admin else (remaining[0] if remaining else "")
+        self._left(user=user, admin=admin)
+
+    @event("Left")
+    def _left(self, user: str, admin: str) -> None:
+        self.members.remove(user)
+        self.admin = admin
+
+    def can_delete_messages_of_others(self, user: str) -> bool:
+        return self.kind == GROUP and user == self.admin
+
+    def _check_admin_of_group(self, by: str) -> None:
+        self.check_member(by)
+        if self.kind != GROUP:
+            raise ForbiddenError("only group chats have members added or removed")
+        if by != self.admin:
+            raise NotChatAdminError("only the group's admin may do this")
 
     def _check_can_manage(self, by: str) -> None:
         self.check_member(by)

@@ -13,6 +13,10 @@ class MessageNotFoundError(MessengerError):
     """No such message in this chat."""
 
 
+class UploadNotFoundError(MessengerError):
+    """No such upload of this user's to attach."""
+
+
 class ForbiddenError(MessengerError):
     """The user is in the chat but may not do this."""
 

@@ -3,6 +3,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
+from domain.errors import ForbiddenError, MessageNotFoundError
 
 
 class Message(Aggregate):
@@ -15,9 +16,36 @@ class Message(Aggregate):
 
     @event("Posted")
     def __init__(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
-                 source_key: str = ""):
+                 source_key: str = "", attachments: tuple[str, ...] = ()):
         self.chat_id = chat_id
         self.sender = sender
         self.sender_name = sender_name
         self.content = content
         self.source_key = source_key
+        self.attachments = list(attachments)
+        self.is_deleted = False
+
+    def edit(self, by: str, content: str) -> None:
+        self._check_exists()
+        if by != self.sender:
+            raise ForbiddenError("only its sender may edit a message")
+        if content != self.content:
+            self._edited(chat_id=self.chat_id, by=by, content=content)
+
+    @event("Edited")
+    def _edited(self, chat_id: UUID, by: str, content: str) -> None:
+        self.content = content
+
+    def delete(self, by: str, may_delete_others: bool) -> None:
+        self._check_exists()
+        if by != self.sender and not may_delete_others:
+            raise ForbiddenError("only its sender or the group's admin may delete a message")
+        self._deleted(chat_id=self.chat_id, by=by)
+
+    @event("Deleted")
+    def _deleted(self, chat_id: UUID, by: str) -> None:
+        self.is_deleted = True
+
+    def _check_exists(self) -> None:
+        if self.is_deleted:
+            raise MessageNotFoundError(self.id)

@@ -9,6 +9,7 @@ from typing import Protocol
 class Connection(Protocol):
     user_id: str
     user_name: str
+    version: int  # of the protocol it speaks
 
     def send(self, text: str) -> None: ...
 

@@ -48,16 +48,20 @@ class Fanout:
 
     async def _deliver(self, change: Change) -> None:
         origin = await self._commands.origin_of(change.position)
-        targets = {}
-        for user_id in change.users:
+        targets: dict[str, list] = {}
+        for user_id in dict.fromkeys(change.users + change.removed):
             connections = [c for c in self._connections.of(user_id) if c is not origin]
             if connections:
                 targets[user_id] = connections
         if not targets:
             return
-        frames = await self._commands.query(self._frames.after_change, change, list(targets))
+        versions = {user_id: {c.version for c in connections}
+                    for user_id, connections in targets.items()}
+        frames = await self._commands.query(self._frames.after_change, change, versions)
         for user_id, connections in targets.items():
-            texts = [protocol.encode(frame) for frame in frames[user_id]]
+            # Encoded once per user and version, whatever the number of connections.
+            texts = {version: [protocol.encode(frame) for frame in frames[user_id, version]]
+                     for version in versions[user_id]}
             for connection in connections:
-                for text in texts:
+                for text in texts[connection.version]:
                     connection.send(text)

@@ -1,10 +1,11 @@
-"""Reads the inbox view and renders version-1 frames. Every method here
-blocks on the database, so it is only ever called through Commands.query."""
+"""Reads the inbox view and renders frames, in version 1 (the seed's whole
+lists) or version 2 (deltas). Every method here blocks on the database, so it
+is only ever called through Commands.query."""
 
-from domain.errors import ChatNotFoundError
+from domain.errors import ChatNotFoundError, MessageNotFoundError
 from messenger import protocol
-from projections.inbox import Change
-from projections.inbox_view import ChatSummary, InboxView
+from projections.inbox import CHAT, MESSAGE_DELETED, MESSAGE_NEW, READ, Change
+from projections.inbox_view import ChatSummary, InboxView, MessageRecord
 
 
 class Frames:
@@ -24,24 +25,100 @@ class Frames:
     def newest_message_id(self, chat_id: str) -> str | None:
         return self._view.last_message_id(chat_id)
 
-    def history(self, user_id: str, chat_id: str, limit: int | None,
-                before: str | None) -> list[dict]:
-        """The reply to get_chat_messages: the page asked for, then the chat list."""
+    def message(self, user_id: str, message_id: str) -> MessageRecord:
+        """A message in one of the user's chats."""
+        message = self._view.message(message_id)
+        if message is None or self._view.chat(user_id, message.chat_id) is None:
+            raise MessageNotFoundError(message_id)
+        return message
+
+    # --- replies --------------------------------------------------------------
+
+    def history(self, user_id: str, chat_id: str, limit: int | None, before: str | None,
+                version: int) -> list[dict]:
+        """The reply to get_chat_messages. Version 1: the page asked for (by
+        default everything), then the chat list; version 2: a page, 50 by default."""
         chat = self.chat(user_id, chat_id)
-        messages = self._view.messages(chat_id, limit, before)
-        return [protocol.chat_messages_frame(chat, messages), self.chat_list(user_id)]
+        if version == 1:
+            messages = self._view.messages(chat_id, limit, before)
+            return [protocol.chat_messages_frame(chat, messages), self.chat_list(user_id)]
+        page = limit or protocol.V2_PAGE
+        messages = self._view.messages(chat_id, page + 1, before)
+        return [protocol.page_frame(chat_id, messages[-page:], len(messages) > page)]
+
+    def chat_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
+        if version == 1:
+            return [self.chat_list(user_id)]
+        chat = self._view.chat(user_id, chat_id)
+        if chat is None:
+            return [protocol.chat_removed_frame(chat_id)]
+        return [protocol.chat_updated_frame(chat)]
+
+    def message_reply(self, user_id: str, message_id: str, kind: str, version: int) -> list[dict]:
+        """After send, edit or delete: version 1 gets the chat list and the chat's
+        newest messages again, version 2 the one message."""
+        message = self.message(user_id, message_id)
+        if version == 1:
+            return self._after_message([user_id], message.chat_id)[user_id]
+        return [protocol.message_frame(kind, message)]
+
+    def unread_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
+        if version == 1:
+            return [self.chat_list(user_id)]
+        return [protocol.unread_frame(chat_id, self.chat(user_id, chat_id).unread)]
+
+    # --- live delivery --------------------------------------------------------
+
+    def after_change(self, change: Change,
+                     targets: dict[str, set[int]]) -> dict[tuple[str, int], list[dict]]:
+        """For each user and protocol version they are connected with, what they
+        receive about one change."""
+        frames = {}
+        window: dict[str, list[dict]] = {}
+        v1_users = [user for user, versions in targets.items() if 1 in versions]
+        if change.what.startswith("message") and v1_users:
+            window = self._after_message(v1_users, change.chat_id)
+        message = None
+        for user_id, versions in targets.items():
+            for version in versions:
+                if user_id in change.removed:
+                    frames[user_id, version] = (
+                        [self.chat_list(user_id)] if version == 1
+                        else [protocol.chat_removed_frame(change.chat_id)])
+                elif change.what == CHAT:
+                    frames[user_id, version] = self.chat_reply(user_id, change.chat_id, version)
+                elif change.what == READ:
+                    frames[user_id, version] = self._after_read(user_id, change, version)
+                elif version == 1:
+                    frames[user_id, version] = window[user_id]
+                else:
+                    message = message or self._view.message(change.message_id)
+                    frames[user_id, version] = self._message_delta(user_id, change, message)
+        return frames
+
+    def _message_delta(self, user_id: str, change: Change, message: MessageRecord) -> list[dict]:
+        shown = [protocol.message_frame(change.what, message)]
+        if change.what in (MESSAGE_NEW, MESSAGE_DELETED):
+            chat = self._view.chat(user_id, change.chat_id)
+            if chat is not None:
+                shown.append(protocol.unread_frame(change.chat_id, chat.unread))
+        return shown
+
+    def _after_read(self, user_id: str, change: Change, version: int) -> list[dict]:
+        """The reader's own connections learn their unread count; the other
+        members learn who read up to where (version 1: the messages' is_read)."""
+        if user_id == change.reader:
+            return self.unread_reply(user_id, change.chat_id, version)
+        if version == 1:
+            return self._after_message([user_id], change.chat_id)[user_id][1:]
+        return [protocol.read_receipt_frame(change.chat_id, change.reader, change.message_id)]
 
     def after_message(self, user_id: str, chat_id: str) -> list[dict]:
-        """What a member sees when a message arrives: the chat list, then the
-        chat's newest messages (a bounded window, never the whole history)."""
         return self._after_message([user_id], chat_id)[user_id]
 
-    def after_change(self, change: Change, user_ids: list[str]) -> dict[str, list[dict]]:
-        if change.new_message:
-            return self._after_message(user_ids, change.chat_id)
-        return {user_id: [self.chat_list(user_id)] for user_id in user_ids}
-
     def _after_message(self, user_ids: list[str], chat_id: str) -> dict[str, list[dict]]:
+        """Version 1 after a message changes: the chat list, then the chat's
+        newest messages (a bounded window, never the whole history)."""
         messages = self._view.messages(chat_id, self._window)
         frames = {}
         for user_id in user_ids:

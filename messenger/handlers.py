@@ -9,7 +9,7 @@ import tornado.websocket
 from messenger.auth import InvalidTokenError, Tokens
 from messenger.session import Session
 
-SUPPORTED_VERSIONS = ("1",)
+SUPPORTED_VERSIONS = ("1", "2")
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,10 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
             self.identity = self._tokens.verify(token)
         except InvalidTokenError:
             raise tornado.web.HTTPError(401, reason="Unauthorized") from None
-        if self.get_query_argument("v", "1") not in SUPPORTED_VERSIONS:
+        version = self.get_query_argument("v", "1")
+        if version not in SUPPORTED_VERSIONS:
             raise tornado.web.HTTPError(400, reason="Unsupported protocol version")
+        self.version = int(version)
         self.user_id = self.identity.user_id
         self.user_name = self.identity.name
 

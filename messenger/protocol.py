@@ -1,7 +1,8 @@
-"""Version 1 of the WebSocket protocol: the seed's frames, field for field.
+"""The WebSocket protocol: requests are the same in both versions; version 1
+answers in the seed's frames, field for field, version 2 in deltas.
 
 parse() turns a client frame into a validated request or raises
-ProtocolError; the *_frame() functions give the seed's shapes."""
+ProtocolError; the *_frame() functions give the frames' shapes."""
 
 import json
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from projections.inbox_view import ChatSummary, MessageRecord
 MAX_NAME_CHARS = 200
 MAX_CHAT_USERS = 500
 MAX_DEVICE_TOKEN_CHARS = 4096
+MAX_ATTACHMENTS = 10
+V2_PAGE = 50  # get_chat_messages without a limit, in version 2
 
 BAD_REQUEST = "bad_request"
 UNKNOWN_TYPE = "unknown_type"
@@ -60,6 +63,41 @@ class SendMessage:
     chat_id: UUID
     content: str
     sender_fio: str
+    attachments: tuple[UUID, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddUsers:
+    chat_id: UUID
+    users: list[str]
+
+
+@dataclass(frozen=True)
+class RemoveUsers:
+    chat_id: UUID
+    users: list[str]
+
+
+@dataclass(frozen=True)
+class LeaveChat:
+    chat_id: UUID
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    message_id: UUID
+    content: str
+
+
+@dataclass(frozen=True)
+class DeleteMessage:
+    message_id: UUID
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    chat_id: UUID
+    message_id: UUID
 
 
 @dataclass(frozen=True)
@@ -139,11 +177,37 @@ class _Fields:
         return value
 
     def chat_id(self) -> UUID:
-        value = self.text("chat_id")
+        return self.uuid("chat_id", "chat")
+
+    def uuid(self, name: str, what: str) -> UUID:
+        value = self.text(name)
         try:
             return UUID(value)
         except ValueError:
-            raise ProtocolError(NOT_FOUND, "no such chat") from None
+            raise ProtocolError(NOT_FOUND, f"no such {what}") from None
+
+    def users(self, name: str = "with_user_id") -> list[str]:
+        entries = self._data.get(name)
+        if not isinstance(entries, list) or not entries:
+            raise ProtocolError(BAD_REQUEST, f"'{name}' must be a non-empty list of {{\"user_id\": …}}")
+        if len(entries) > MAX_CHAT_USERS:
+            raise ProtocolError(BAD_REQUEST, f"at most {MAX_CHAT_USERS} users in a chat")
+        users = []
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("user_id"), str) \
+                    or not entry["user_id"]:
+                raise ProtocolError(BAD_REQUEST, f"each '{name}' entry needs a string 'user_id'")
+            users.append(entry["user_id"])
+        return users
+
+    def content(self, limits: "Limits", *, required: bool = True) -> str:
+        content = self.text("content", required=required)
+        if required and not content.strip():
+            raise ProtocolError(BAD_REQUEST, "'content' must not be empty")
+        if len(content) > limits.max_content_chars:
+            raise ProtocolError(TOO_LARGE,
+                                f"'content' is longer than {limits.max_content_chars} characters")
+        return content
 
     def acting_user(self, field: str, user_id: str) -> None:
         """Optional, as in the seed; if given it must be the token's user."""
@@ -162,17 +226,7 @@ class _Fields:
 
 def _create_chat(fields: _Fields, user_id: str, limits: Limits) -> CreateChat:
     fields.acting_user("created_by_user_id", user_id)
-    entries = fields._data.get("with_user_id")
-    if not isinstance(entries, list) or not entries:
-        raise ProtocolError(BAD_REQUEST, "'with_user_id' must be a non-empty list of {\"user_id\": …}")
-    if len(entries) > MAX_CHAT_USERS:
-        raise ProtocolError(BAD_REQUEST, f"at most {MAX_CHAT_USERS} users in a chat")
-    users = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("user_id"), str) \
-                or not entry["user_id"]:
-            raise ProtocolError(BAD_REQUEST, "each 'with_user_id' entry needs a string 'user_id'")
-        users.append(entry["user_id"])
+    users = fields.users()
     if not [user for user in users if user != user_id]:
         raise ProtocolError(BAD_REQUEST, "'with_user_id' must name someone other than you")
     return CreateChat(users, fields.name("chat_name", required=False))
@@ -196,12 +250,41 @@ def _get_chat_messages(fields: _Fields, user_id: str, limits: Limits) -> GetChat
 def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
     fields.acting_user("sender_id", user_id)
     chat_id = fields.chat_id()
-    content = fields.text("content")
-    if not content.strip():
-        raise ProtocolError(BAD_REQUEST, "'content' must not be empty")
-    if len(content) > limits.max_content_chars:
-        raise ProtocolError(TOO_LARGE, f"'content' is longer than {limits.max_content_chars} characters")
-    return SendMessage(chat_id, content, fields.text("sender_fio", required=False))
+    attachments = fields._data.get("attachments", [])
+    if not isinstance(attachments, list) or len(attachments) > MAX_ATTACHMENTS \
+            or not all(isinstance(upload, str) for upload in attachments):
+        raise ProtocolError(BAD_REQUEST, f"'attachments' must be a list of at most "
+                                         f"{MAX_ATTACHMENTS} upload ids")
+    try:
+        uploads = tuple(UUID(upload) for upload in attachments)
+    except ValueError:
+        raise ProtocolError(NOT_FOUND, "no such upload") from None
+    content = fields.content(limits, required=not uploads)  # a picture's caption is optional
+    return SendMessage(chat_id, content, fields.text("sender_fio", required=False), uploads)
+
+
+def _add_user(fields: _Fields, user_id: str, limits: Limits) -> AddUsers:
+    return AddUsers(fields.chat_id(), fields.users())
+
+
+def _remove_user(fields: _Fields, user_id: str, limits: Limits) -> RemoveUsers:
+    return RemoveUsers(fields.chat_id(), fields.users())
+
+
+def _leave_chat(fields: _Fields, user_id: str, limits: Limits) -> LeaveChat:
+    return LeaveChat(fields.chat_id())
+
+
+def _edit_message(fields: _Fields, user_id: str, limits: Limits) -> EditMessage:
+    return EditMessage(fields.uuid("message_id", "message"), fields.content(limits))
+
+
+def _delete_message(fields: _Fields, user_id: str, limits: Limits) -> DeleteMessage:
+    return DeleteMessage(fields.uuid("message_id", "message"))
+
+
+def _mark_read(fields: _Fields, user_id: str, limits: Limits) -> MarkRead:
+    return MarkRead(fields.chat_id(), fields.uuid("message_id", "message"))
 
 
 def _device(fields: _Fields) -> tuple[str, str]:
@@ -240,6 +323,12 @@ _PARSERS = {
     "unregister_device": _unregister_device,
     "mute_chat": _mute_chat,
     "unmute_chat": _unmute_chat,
+    "add_user": _add_user,
+    "remove_user": _remove_user,
+    "leave_chat": _leave_chat,
+    "edit_message": _edit_message,
+    "delete_message": _delete_message,
+    "mark_read": _mark_read,
 }
 
 
@@ -264,6 +353,7 @@ def chat_json(chat: ChatSummary) -> dict:
 
 
 def message_json(message: MessageRecord, chat: dict) -> dict:
+    """Version 1: the seed's message, with the chat inside, and what is new."""
     return {
         "id": message.message_id,
         "sender": message.sender,
@@ -272,6 +362,30 @@ def message_json(message: MessageRecord, chat: dict) -> dict:
         "is_read": message.is_read,
         "created_at": message.created_at,
         "updated_at": message.updated_at,
+        **_message_news(message),
+    }
+
+
+def message_v2(message: MessageRecord) -> dict:
+    return {
+        "id": message.message_id,
+        "chat_id": message.chat_id,
+        "sender": message.sender,
+        "content": message.content,
+        "is_read": message.is_read,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
+        **_message_news(message),
+    }
+
+
+def _message_news(message: MessageRecord) -> dict:
+    return {
+        "edited_at": message.edited_at or None,
+        "deleted": message.deleted,
+        "attachments": [{"upload_id": upload, "url": f"/api/v1/files/{upload}",
+                         "thumbnail_url": f"/api/v1/files/{upload}?thumbnail=1"}
+                        for upload in message.attachments],
     }
 
 
@@ -286,6 +400,35 @@ def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord]) -> dic
         "chat_id": chat.chat_id,
         "data": [message_json(message, shown) for message in messages],
     }
+
+
+# --- version 2: deltas --------------------------------------------------------
+
+def chat_updated_frame(chat: ChatSummary) -> dict:
+    return {"type": "chat_updated", "data": chat_json(chat)}
+
+
+def chat_removed_frame(chat_id: str) -> dict:
+    return {"type": "chat_removed", "data": {"chat_id": chat_id}}
+
+
+def message_frame(kind: str, message: MessageRecord) -> dict:
+    """message_new, message_edited or message_deleted."""
+    return {"type": kind, "data": message_v2(message)}
+
+
+def unread_frame(chat_id: str, unread: int) -> dict:
+    return {"type": "unread", "data": {"chat_id": chat_id, "unread": unread}}
+
+
+def read_receipt_frame(chat_id: str, user_id: str, message_id: str) -> dict:
+    return {"type": "read_receipt",
+            "data": {"chat_id": chat_id, "user_id": user_id, "message_id": message_id}}
+
+
+def page_frame(chat_id: str, messages: list[MessageRecord], has_more: bool) -> dict:
+    return {"type": "chat_messages", "chat_id": chat_id, "has_more": has_more,
+            "data": [message_v2(message) for message in messages]}
 
 
 def device_frame(kind: str, platform: str, token: str) -> dict:

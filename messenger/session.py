@@ -14,6 +14,7 @@ from domain.errors import (
     ForbiddenError,
     InvalidChatError,
     MessageNotFoundError,
+    UploadNotFoundError,
 )
 from messenger import protocol
 from messenger.auth import Identity
@@ -22,7 +23,13 @@ from messenger.connections import Connection, Connections
 from messenger.frames import Frames
 from messenger.position import ViewPosition
 from messenger.protocol import (
+    AddUsers,
     CreateChat,
+    DeleteMessage,
+    EditMessage,
+    LeaveChat,
+    MarkRead,
+    RemoveUsers,
     DeleteChat,
     GetChatMessages,
     MuteChat,
@@ -69,8 +76,9 @@ class Session:
             frames = await self._answer(connection, request)
         except ProtocolError as error:
             frames = [protocol.error_frame(error.code, error.message, request_type)]
-        except (ChatNotFoundError, MessageNotFoundError) as error:
-            what = "message" if isinstance(error, MessageNotFoundError) else "chat"
+        except (ChatNotFoundError, MessageNotFoundError, UploadNotFoundError) as error:
+            what = {MessageNotFoundError: "message", UploadNotFoundError: "upload"}.get(
+                type(error), "chat")
             frames = [protocol.error_frame(protocol.NOT_FOUND, f"no such {what}", request_type)]
         except ForbiddenError as error:
             frames = [protocol.error_frame(protocol.FORBIDDEN, str(error), request_type)]
@@ -84,21 +92,53 @@ class Session:
             connection.send(protocol.encode(frame, request_id))
 
     async def _answer(self, connection: Connection, request) -> list[dict]:
-        user_id = connection.user_id
+        user_id, version, query = connection.user_id, connection.version, self._commands.query
         match request:
             case CreateChat(with_users, name):
-                await self._command(connection, self._app.create_chat, user_id, with_users, name)
-                return [await self._commands.query(self._frames.chat_list, user_id)]
+                saved = await self._command(connection, self._app.create_chat, user_id,
+                                            with_users, name)
+                return await query(self._frames.chat_reply, user_id, str(saved.id), version)
             case RenameChat(chat_id, name):
                 await self._command(connection, self._app.rename_chat, user_id, chat_id, name)
-                return [await self._commands.query(self._frames.chat_list, user_id)]
+                return await query(self._frames.chat_reply, user_id, str(chat_id), version)
             case DeleteChat(chat_id):
                 await self._command(connection, self._app.delete_chat, user_id, chat_id)
-                return [await self._commands.query(self._frames.chat_list, user_id)]
-            case SendMessage(chat_id, content, sender_fio):
-                await self._command(connection, self._app.post_message, chat_id, user_id, content,
-                                    sender_fio or connection.user_name)
-                return await self._commands.query(self._frames.after_message, user_id, str(chat_id))
+                return await query(self._frames.chat_reply, user_id, str(chat_id), version)
+            case AddUsers(chat_id, users):
+                await self._command(connection, self._app.add_users, user_id, chat_id, users)
+                return await query(self._frames.chat_reply, user_id, str(chat_id), version)
+            case RemoveUsers(chat_id, users):
+                await self._command(connection, self._app.remove_users, user_id, chat_id, users)
+                return await query(self._frames.chat_reply, user_id, str(chat_id), version)
+            case LeaveChat(chat_id):
+                await self._command(connection, self._app.leave_chat, user_id, chat_id)
+                return await query(self._frames.chat_reply, user_id, str(chat_id), version)
+            case MuteChat(chat_id, muted):
+                await self._command(connection, self._app.mute_chat, user_id, chat_id, muted)
+                return await query(self._frames.chat_reply, user_id, str(chat_id), version)
+            case SendMessage(chat_id, content, sender_fio, attachments):
+                saved = await self._command(connection, self._app.post_message, chat_id, user_id,
+                                            content, sender_fio or connection.user_name, "",
+                                            attachments)
+                return await query(self._frames.message_reply, user_id, str(saved.id),
+                                   "message_new", version)
+            case EditMessage(message_id, content):
+                await self._command(connection, self._app.edit_message, user_id, message_id,
+                                    content)
+                return await query(self._frames.message_reply, user_id, str(message_id),
+                                   "message_edited", version)
+            case DeleteMessage(message_id):
+                await self._command(connection, self._app.delete_message, user_id, message_id)
+                return await query(self._frames.message_reply, user_id, str(message_id),
+                                   "message_deleted", version)
+            case MarkRead(chat_id, message_id):
+                await query(self._frames.message, user_id, str(message_id))
+                await self._command(connection, self._app.mark_read, chat_id, user_id, message_id)
+                return await query(self._frames.unread_reply, user_id, str(chat_id), version)
+            case GetChatMessages(chat_id, limit, before):
+                await self._read_all(connection, chat_id)
+                return await query(self._frames.history, user_id, str(chat_id), limit, before,
+                                   version)
             case RegisterDevice(platform, token):
                 await self._command(connection, self._app.register_device, user_id, platform, token)
                 return [protocol.device_frame("device_registered", platform, token)]
@@ -106,13 +146,6 @@ class Session:
                 await self._command(connection, self._app.unregister_device, user_id, platform,
                                     token)
                 return [protocol.device_frame("device_unregistered", platform, token)]
-            case MuteChat(chat_id, muted):
-                await self._command(connection, self._app.mute_chat, user_id, chat_id, muted)
-                return [await self._commands.query(self._frames.chat_list, user_id)]
-            case GetChatMessages(chat_id, limit, before):
-                await self._read_all(connection, chat_id)
-                return await self._commands.query(self._frames.history, user_id, str(chat_id),
-                                                  limit, before)
         raise AssertionError(f"unhandled request {request!r}")
 
     async def _read_all(self, connection: Connection, chat_id: UUID) -> None:

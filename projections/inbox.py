@@ -14,19 +14,30 @@ from domain.chat import Chat
 from domain.message import Message
 from domain.preferences import ChatPreferences
 from domain.reading import Reading
+from domain.upload import Upload
 from domain.user import User
 from projections.inbox_view import InboxView
 
 
+CHAT = "chat"  # a chat's name, members or settings changed, or it was started or deleted
+MESSAGE_NEW = "message_new"
+MESSAGE_EDITED = "message_edited"
+MESSAGE_DELETED = "message_deleted"
+READ = "read"  # a member read up to a message
+
+
 @dataclass(frozen=True)
 class Change:
-    """What one event changed in the view, for live delivery: whose chat list
-    is different now, and whether a chat has a new message."""
+    """What one event changed in the view, for live delivery: what happened,
+    to which chat, who should hear of it, and for whom the chat is gone."""
 
     position: int
     chat_id: str = ""
+    what: str = ""
     users: tuple[str, ...] = ()
-    new_message: bool = False
+    removed: tuple[str, ...] = ()
+    message_id: str = ""
+    reader: str = ""
 
 
 def stamp(moment: datetime) -> str:
@@ -61,39 +72,81 @@ class InboxProjection(Projection[InboxView]):
         chat_id = str(event.originator_id)
         self.view.start_chat(chat_id, event.kind, event.name, event.admin, event.members,
                              stamp(event.timestamp), tracking)
-        self._changed(Change(tracking.notification_id, chat_id, tuple(event.members)))
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(event.members)))
 
     @process_event.register
     def chat_renamed(self, event: Chat.Renamed, tracking: Tracking) -> None:
         chat_id = str(event.originator_id)
         members = self.view.rename_chat(chat_id, event.name, stamp(event.timestamp), tracking)
-        self._changed(Change(tracking.notification_id, chat_id, tuple(members)))
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(members)))
 
     @process_event.register
     def chat_deleted(self, event: Chat.Deleted, tracking: Tracking) -> None:
         chat_id = str(event.originator_id)
         members = self.view.delete_chat(chat_id, tracking)
-        self._changed(Change(tracking.notification_id, chat_id, tuple(members)))
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, removed=tuple(members)))
 
     @process_event.register
     def chat_reopened(self, event: Chat.Reopened, tracking: Tracking) -> None:
         chat_id = str(event.originator_id)
         members = self.view.reopen_chat(chat_id, event.name, stamp(event.timestamp), tracking)
-        self._changed(Change(tracking.notification_id, chat_id, tuple(members)))
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(members)))
+
+    @process_event.register
+    def members_added(self, event: Chat.MembersAdded, tracking: Tracking) -> None:
+        chat_id = str(event.originator_id)
+        members = self.view.add_members(chat_id, event.users, tracking)
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(members)))
+
+    @process_event.register
+    def members_removed(self, event: Chat.MembersRemoved, tracking: Tracking) -> None:
+        chat_id = str(event.originator_id)
+        members = self.view.remove_members(chat_id, event.users, None, tracking)
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(members),
+                             tuple(event.users)))
+
+    @process_event.register
+    def member_left(self, event: Chat.Left, tracking: Tracking) -> None:
+        chat_id = str(event.originator_id)
+        members = self.view.remove_members(chat_id, [event.user], event.admin, tracking)
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(members),
+                             (event.user,)))
 
     @process_event.register
     def message_posted(self, event: Message.Posted, tracking: Tracking) -> None:
-        chat_id = str(event.chat_id)
-        members = self.view.post_message(chat_id, str(event.originator_id), event.sender,
-                                         event.content, stamp(event.timestamp), tracking)
-        self._changed(Change(tracking.notification_id, chat_id, tuple(members), new_message=True))
+        chat_id, message_id = str(event.chat_id), str(event.originator_id)
+        members = self.view.post_message(chat_id, message_id, event.sender, event.content,
+                                         list(event.attachments), stamp(event.timestamp), tracking)
+        self._changed(Change(tracking.notification_id, chat_id, MESSAGE_NEW, tuple(members),
+                             message_id=message_id))
+
+    @process_event.register
+    def message_edited(self, event: Message.Edited, tracking: Tracking) -> None:
+        chat_id, message_id = str(event.chat_id), str(event.originator_id)
+        members = self.view.edit_message(chat_id, message_id, event.content,
+                                         stamp(event.timestamp), tracking)
+        self._changed(Change(tracking.notification_id, chat_id, MESSAGE_EDITED, tuple(members),
+                             message_id=message_id))
+
+    @process_event.register
+    def message_deleted(self, event: Message.Deleted, tracking: Tracking) -> None:
+        chat_id, message_id = str(event.chat_id), str(event.originator_id)
+        members = self.view.delete_message(chat_id, message_id, stamp(event.timestamp), tracking)
+        self._changed(Change(tracking.notification_id, chat_id, MESSAGE_DELETED, tuple(members),
+                             message_id=message_id))
 
     @process_event.register
     def read_advanced(self, event: Reading.Advanced, tracking: Tracking) -> None:
-        chat_id = str(event.chat_id)
-        changed = self.view.read_up_to(chat_id, event.user_id, str(event.message_id), tracking)
-        users = (event.user_id,) if changed else ()
-        self._changed(Change(tracking.notification_id, chat_id, users))
+        chat_id, message_id = str(event.chat_id), str(event.message_id)
+        members = self.view.read_up_to(chat_id, event.user_id, message_id, tracking)
+        self._changed(Change(tracking.notification_id, chat_id, READ, tuple(members),
+                             message_id=message_id, reader=event.user_id))
+
+    @process_event.register
+    def upload_stored(self, event: Upload.Stored, tracking: Tracking) -> None:
+        self.view.store_upload(str(event.originator_id), event.owner, event.content_type,
+                               event.sha256, event.has_thumbnail, tracking)
+        self._changed(Change(tracking.notification_id))
 
     @process_event.register
     def chat_muted(self, event: ChatPreferences.Muted, tracking: Tracking) -> None:
@@ -106,7 +159,7 @@ class InboxProjection(Projection[InboxView]):
     def _set_muted(self, event, muted: bool, tracking: Tracking) -> None:
         chat_id = str(event.chat_id)
         self.view.set_muted(chat_id, event.user_id, muted, tracking)
-        self._changed(Change(tracking.notification_id, chat_id, (event.user_id,)))
+        self._changed(Change(tracking.notification_id, chat_id, CHAT, (event.user_id,)))
 
     def _changed(self, change: Change) -> None:
         self.on_change(change)

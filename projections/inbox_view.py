@@ -25,10 +25,23 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS inbox_messages ("
     " chat_id TEXT NOT NULL, seq BIGINT NOT NULL, message_id TEXT NOT NULL,"
     " sender TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL,"
-    " updated_at TEXT NOT NULL, PRIMARY KEY (chat_id, seq))",
+    " updated_at TEXT NOT NULL, edited_at TEXT NOT NULL DEFAULT '',"
+    " deleted INTEGER NOT NULL DEFAULT 0, attachments TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY (chat_id, seq))",
     "CREATE UNIQUE INDEX IF NOT EXISTS inbox_messages_by_id ON inbox_messages (message_id)",
+    "CREATE TABLE IF NOT EXISTS inbox_uploads ("
+    " upload_id TEXT PRIMARY KEY, owner TEXT NOT NULL, content_type TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, has_thumbnail INTEGER NOT NULL, chat_id TEXT NOT NULL DEFAULT '')",
 )
-TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages")
+TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads")
+
+# Unread recounted from the messages after a member's read position: the
+# definition itself, so it cannot drift.
+RECOUNT_UNREAD = (
+    "unread = (SELECT COUNT(*) FROM inbox_messages m WHERE m.chat_id = inbox_members.chat_id"
+    " AND m.seq > inbox_members.read_seq AND m.sender <> inbox_members.user_id"
+    " AND m.deleted = 0)"
+)
 
 CHAT_COLUMNS = (
     "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread,"
@@ -59,6 +72,16 @@ class MessageRecord:
     created_at: str
     updated_at: str
     is_read: bool
+    edited_at: str = ""
+    deleted: bool = False
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    content_type: str
+    sha256: str
+    has_thumbnail: bool
 
 
 class InboxView(SQLView):
@@ -108,7 +131,7 @@ class InboxView(SQLView):
             return self._members(c, chat_id)
 
     def post_message(self, chat_id: str, message_id: str, sender: str, content: str,
-                     at: str, tracking: Tracking) -> list[str]:
+                     attachments: list[str], at: str, tracking: Tracking) -> list[str]:
         """Costs the same in a chat of ten messages or of a million: it touches
         the chat row, the new message and one row per member."""
         with self._write(tracking) as c:
@@ -120,9 +143,14 @@ class InboxView(SQLView):
             if row is None:  # posted while the chat was being deleted
                 return []
             seq = row["last_seq"]
-            self._run(c, "INSERT INTO inbox_messages VALUES (:chat, :seq, :message, :sender,"
-                         " :content, :at, :at)", chat=chat_id, seq=seq, message=message_id,
-                      sender=sender, content=content, at=at)
+            self._run(c, "INSERT INTO inbox_messages (chat_id, seq, message_id, sender, content,"
+                         " created_at, updated_at, attachments) VALUES (:chat, :seq, :message,"
+                         " :sender, :content, :at, :at, :attachments)", chat=chat_id, seq=seq,
+                      message=message_id, sender=sender, content=content, at=at,
+                      attachments=" ".join(attachments))
+            for upload_id in attachments:
+                self._run(c, "UPDATE inbox_uploads SET chat_id = :chat WHERE upload_id = :upload",
+                          chat=chat_id, upload=upload_id)
             self._run(c, "UPDATE inbox_members SET unread = unread + 1"
                          " WHERE chat_id = :chat AND user_id <> :sender", chat=chat_id, sender=sender)
             # Writing in a chat means having read it up to one's own message.
@@ -131,20 +159,90 @@ class InboxView(SQLView):
                       sender=sender)
             return self._members(c, chat_id)
 
-    def read_up_to(self, chat_id: str, user_id: str, message_id: str, tracking: Tracking) -> bool:
+    def read_up_to(self, chat_id: str, user_id: str, message_id: str,
+                   tracking: Tracking) -> list[str]:
         """Unread is recounted from the messages after the new read position, so
-        it is always what the events say, never an increment gone astray."""
+        it is always what the events say, never an increment gone astray.
+        Returns the chat's members if the position moved (they hear of it)."""
         with self._write(tracking) as c:
             self._run(c, "SELECT seq FROM inbox_messages WHERE message_id = :message AND chat_id = :chat",
                       message=message_id, chat=chat_id)
             row = c.fetchone()
             if row is None:
-                return False
-            self._run(c, "UPDATE inbox_members SET read_seq = :seq, unread = (SELECT COUNT(*)"
-                         " FROM inbox_messages WHERE chat_id = :chat AND seq > :seq AND sender <> :user)"
-                         " WHERE chat_id = :chat AND user_id = :user AND read_seq < :seq"
-                         " RETURNING user_id", chat=chat_id, user=user_id, seq=row["seq"])
-            return c.fetchone() is not None
+                return []
+            self._run(c, "UPDATE inbox_members SET read_seq = :seq WHERE chat_id = :chat"
+                         " AND user_id = :user AND read_seq < :seq RETURNING user_id",
+                      chat=chat_id, user=user_id, seq=row["seq"])
+            if c.fetchone() is None:
+                return []
+            self._run(c, f"UPDATE inbox_members SET {RECOUNT_UNREAD} WHERE chat_id = :chat"
+                         " AND user_id = :user", chat=chat_id, user=user_id)
+            return self._members(c, chat_id)
+
+    def add_members(self, chat_id: str, users: list[str], tracking: Tracking) -> list[str]:
+        """New members see the whole history, none of it unread."""
+        with self._write(tracking) as c:
+            self._run(c, "SELECT last_seq, (SELECT COALESCE(MAX(position), -1) FROM inbox_members"
+                         " WHERE chat_id = :chat) AS last_position FROM inbox_chats"
+                         " WHERE chat_id = :chat", chat=chat_id)
+            row = c.fetchone()
+            for offset, user in enumerate(users, start=1):
+                self._run(c, "INSERT INTO inbox_members (chat_id, user_id, position, read_seq,"
+                             " unread) VALUES (:chat, :user, :position, :seq, 0)"
+                             " ON CONFLICT DO NOTHING", chat=chat_id, user=user,
+                          position=row["last_position"] + offset, seq=row["last_seq"])
+            self._touch(c, chat_id, tracking)
+            return self._members(c, chat_id)
+
+    def remove_members(self, chat_id: str, users: list[str], admin: str | None,
+                       tracking: Tracking) -> list[str]:
+        with self._write(tracking) as c:
+            for user in users:
+                self._run(c, "DELETE FROM inbox_members WHERE chat_id = :chat AND user_id = :user",
+                          chat=chat_id, user=user)
+            if admin is not None:
+                self._run(c, "UPDATE inbox_chats SET admin = :admin WHERE chat_id = :chat",
+                          admin=admin, chat=chat_id)
+            self._touch(c, chat_id, tracking)
+            return self._members(c, chat_id)
+
+    def edit_message(self, chat_id: str, message_id: str, content: str, at: str,
+                     tracking: Tracking) -> list[str]:
+        with self._write(tracking) as c:
+            self._run(c, "UPDATE inbox_messages SET content = :content, edited_at = :at,"
+                         " updated_at = :at WHERE message_id = :message AND deleted = 0",
+                      content=content, at=at, message=message_id)
+            self._follow_last_message(c, chat_id)
+            return self._members(c, chat_id)
+
+    def delete_message(self, chat_id: str, message_id: str, at: str,
+                       tracking: Tracking) -> list[str]:
+        """A deleted message stays in history as deleted, without its text."""
+        with self._write(tracking) as c:
+            self._run(c, "UPDATE inbox_messages SET content = '', attachments = '', deleted = 1,"
+                         " updated_at = :at WHERE message_id = :message", at=at, message=message_id)
+            self._follow_last_message(c, chat_id)
+            self._run(c, f"UPDATE inbox_members SET {RECOUNT_UNREAD} WHERE chat_id = :chat",
+                      chat=chat_id)
+            return self._members(c, chat_id)
+
+    def store_upload(self, upload_id: str, owner: str, content_type: str, sha256: str,
+                     has_thumbnail: bool, tracking: Tracking) -> None:
+        with self._write(tracking) as c:
+            self._run(c, "INSERT INTO inbox_uploads (upload_id, owner, content_type, sha256,"
+                         " has_thumbnail) VALUES (:upload, :owner, :type, :sha256, :thumbnail)"
+                         " ON CONFLICT DO NOTHING", upload=upload_id, owner=owner,
+                      type=content_type, sha256=sha256, thumbnail=int(has_thumbnail))
+
+    def _follow_last_message(self, c, chat_id: str) -> None:
+        """lastest_message is the newest message that is not deleted."""
+        self._run(c, "UPDATE inbox_chats SET last_message = COALESCE((SELECT content FROM"
+                     " inbox_messages WHERE chat_id = :chat AND deleted = 0 ORDER BY seq DESC"
+                     " LIMIT 1), '') WHERE chat_id = :chat", chat=chat_id)
+
+    def _touch(self, c, chat_id: str, tracking: Tracking) -> None:
+        self._run(c, "UPDATE inbox_chats SET activity = :activity WHERE chat_id = :chat",
+                  activity=tracking.notification_id, chat=chat_id)
 
     def set_muted(self, chat_id: str, user_id: str, muted: bool, tracking: Tracking) -> None:
         with self._write(tracking) as c:
@@ -197,6 +295,37 @@ class InboxView(SQLView):
             members = [(member["user_id"], bool(member["muted"])) for member in c.fetchall()]
         return row["kind"], row["name"], members
 
+    def readable_file(self, user_id: str, upload_id: str) -> StoredFile | None:
+        """An upload its owner may read, and the members of the chat it was sent to."""
+        with self._read() as c:
+            self._run(c, "SELECT u.content_type, u.sha256, u.has_thumbnail FROM inbox_uploads u"
+                         " WHERE u.upload_id = :upload AND (u.owner = :user OR EXISTS (SELECT 1"
+                         " FROM inbox_members m WHERE m.chat_id = u.chat_id AND m.user_id = :user))",
+                      upload=upload_id, user=user_id)
+            row = c.fetchone()
+        if row is None:
+            return None
+        return StoredFile(row["content_type"], row["sha256"], bool(row["has_thumbnail"]))
+
+    def message(self, message_id: str) -> MessageRecord | None:
+        with self._read() as c:
+            self._run(c, "SELECT * FROM inbox_messages WHERE message_id = :message",
+                      message=message_id)
+            row = c.fetchone()
+            if row is None:
+                return None
+            return _message(row, self._read_positions(c, row["chat_id"]))
+
+    def read_position(self, chat_id: str, user_id: str) -> tuple[str | None, int]:
+        """The newest message a member has read in a chat, and their unread count."""
+        with self._read() as c:
+            self._run(c, "SELECT m.message_id, me.unread FROM inbox_members me LEFT JOIN"
+                         " inbox_messages m ON m.chat_id = me.chat_id AND m.seq = me.read_seq"
+                         " WHERE me.chat_id = :chat AND me.user_id = :user",
+                      chat=chat_id, user=user_id)
+            row = c.fetchone()
+        return (row["message_id"], row["unread"]) if row else (None, 0)
+
     def total_unread(self, user_id: str) -> int:
         """What an app icon's badge shows."""
         with self._read() as c:
@@ -230,10 +359,13 @@ class InboxView(SQLView):
             sql += " ORDER BY seq DESC" + (" LIMIT :limit" if limit is not None else "")
             self._run(c, sql, chat=chat_id, before=before_seq, limit=limit)
             rows = c.fetchall()[::-1]
-            self._run(c, "SELECT user_id, read_seq FROM inbox_members WHERE chat_id = :chat",
-                      chat=chat_id)
-            read = {row["user_id"]: row["read_seq"] for row in c.fetchall()}
+            read = self._read_positions(c, chat_id)
         return [_message(row, read) for row in rows]
+
+    def _read_positions(self, c, chat_id: str) -> dict[str, int]:
+        self._run(c, "SELECT user_id, read_seq FROM inbox_members WHERE chat_id = :chat",
+                  chat=chat_id)
+        return {row["user_id"]: row["read_seq"] for row in c.fetchall()}
 
 
 def _summary(row, members: list[str]) -> ChatSummary:
@@ -250,4 +382,6 @@ def _message(row, read_seq: dict[str, int]) -> MessageRecord:
         message_id=row["message_id"], chat_id=row["chat_id"], sender=row["sender"],
         content=row["content"], created_at=row["created_at"], updated_at=row["updated_at"],
         is_read=bool(others) and all(seq >= row["seq"] for seq in others),
+        edited_at=row["edited_at"], deleted=bool(row["deleted"]),
+        attachments=tuple(row["attachments"].split()),
     )
