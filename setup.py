@@ -16,6 +16,8 @@ setup(
         "pyTelegramBotAPI>=4.20",
         "aioapns>=3.2",
         "pyfcm>=2.0",
+        "Pillow>=10",
+        "pillow-heif>=0.18",  # HEIC thumbnails; HEIC is still accepted without it
     ],
     extras_require={
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.

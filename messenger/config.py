@@ -58,6 +58,8 @@ class Config:
     telegram_api_url: str = TELEGRAM_API_URL
     telegram_mode: str = "polling"
     public_url: str = ""
+    uploads_directory: str = "var/uploads"
+    max_upload_bytes: int = 10 * 1024 * 1024
     apns_key_file: str = ""
     apns_key_id: str = ""
     apns_team_id: str = ""
@@ -122,6 +124,9 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
         booking_fragments=table("bookings", "fragments", BOOKING_FRAGMENTS),
         booking_time_format=setting("bookings", "time_format", defaults.booking_time_format),
         database_threads=setting("storage", "threads", defaults.database_threads, int),
+        uploads_directory=environ.get("MESSENGER_UPLOADS_DIRECTORY")
+        or setting("uploads", "directory", defaults.uploads_directory),
+        max_upload_bytes=setting("uploads", "max_bytes", defaults.max_upload_bytes, int),
         telegram_bot_token=environ.get("MESSENGER_TELEGRAM_BOT_TOKEN", ""),
         telegram_support_chat_id=environ.get("MESSENGER_TELEGRAM_SUPPORT_CHAT_ID")
         or setting("telegram", "support_chat_id", ""),

@@ -23,6 +23,8 @@ from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
 from messenger.service_api import BookingNotifications, Users
 from messenger.session import Session
 from messenger.telegram import bridge as telegram
+from messenger.uploads import handlers as uploads
+from messenger.uploads.storage import LocalFileStorage
 from messenger.store import Store
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,9 @@ class MessengerServer:
             self._heartbeat.start()
         else:
             self.push = None
-        routes = []
+        routes = uploads.routes(self.tokens, self.commands, self.store.app,
+                                LocalFileStorage(config.uploads_directory),
+                                config.max_upload_bytes, self.store.view.readable_file)
         self.telegram = None
         if telegram.is_configured(config):
             self.telegram = telegram.TelegramBridge(config, self.store.env, self.store.app)

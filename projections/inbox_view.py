@@ -4,6 +4,7 @@ comes from and commits rows and tracking in one transaction. Backends differ
 only in placeholders and table creation (projections/sql_view.py)."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from eventsourcing.persistence import Tracking
 
@@ -77,8 +78,7 @@ class MessageRecord:
     attachments: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class StoredFile:
+class StoredFile(NamedTuple):
     content_type: str
     sha256: str
     has_thumbnail: bool

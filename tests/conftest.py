@@ -21,7 +21,9 @@ POSTGRES_ADMIN_URL = os.environ.get("MESSENGER_TEST_POSTGRES", "postgresql://pos
 SECRET = "test-secret-" + uuid.uuid4().hex  # made per run, never a committed secret
 SERVICE_TOKEN = "test-service-" + uuid.uuid4().hex
 REPLY_TIMEOUT_S = 10
-REPLY_FRAMES = {"send_message": 2, "get_chat_messages": 2}
+# How many frames answer a request, by protocol version (errors are always one).
+REPLY_FRAMES = {1: {"send_message": 2, "get_chat_messages": 2, "edit_message": 2,
+                    "delete_message": 2}, 2: {}}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -38,9 +40,10 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def config(database_url):
+def config(database_url, tmp_path):
     return Config(source="tests", host="127.0.0.1", port=0, database_url=database_url,
-                  jwt_secret=SECRET, service_token=SERVICE_TOKEN, database_threads=4)
+                  jwt_secret=SECRET, service_token=SERVICE_TOKEN, database_threads=4,
+                  uploads_directory=str(tmp_path / "uploads"))
 
 
 class Client:
@@ -49,9 +52,10 @@ class Client:
 
     _ids = itertools.count(1)
 
-    def __init__(self, socket, user_id: str):
+    def __init__(self, socket, user_id: str, version: int = 1):
         self.socket = socket
         self.user_id = user_id
+        self.version = version
         self.pushed: list[dict] = []
         self.initial_chats: list[dict] = []
         self.support_chat_id = ""
@@ -71,7 +75,8 @@ class Client:
         request_id = extra.pop("request_id", f"r{next(self._ids)}")
         frame = {"type": kind, "data": data if data is not None else {}, "request_id": request_id,
                  **extra}
-        return await self.send_raw(json.dumps(frame), request_id, REPLY_FRAMES.get(kind, 1))
+        return await self.send_raw(json.dumps(frame), request_id,
+                                   REPLY_FRAMES[self.version].get(kind, 1))
 
     async def send_raw(self, text: str, request_id, frames: int = 1) -> list[dict]:
         self.socket.write_message(text)
@@ -136,11 +141,11 @@ class Harness:
             body=body if isinstance(body, str) else json.dumps(body), raise_error=False)
         return answer.code, json.loads(answer.body or b"null")
 
-    async def connect(self, user_id: str, name: str = "") -> Client:
+    async def connect(self, user_id: str, name: str = "", version: int = 1) -> Client:
         """Connects and reads the chat list that every connection starts with."""
         socket = await tornado.websocket.websocket_connect(
-            HTTPRequest(f"{self.url}?token={self.tokens.issue(user_id, name)}"))
-        client = Client(socket, user_id)
+            HTTPRequest(f"{self.url}?token={self.tokens.issue(user_id, name)}&v={version}"))
+        client = Client(socket, user_id, version)
         self.clients.append(client)
         client.initial_chats = await client.first_chat_list()
         client.support_chat_id = next(

@@ -1,0 +1,138 @@
+"""POST /api/v1/uploads and GET /api/v1/files/{upload_id}, for clients
+holding a user's JWT (as a bearer token or ?token=)."""
+
+import uuid
+from collections.abc import Callable
+
+import tornado.web
+from tornado import httputil
+
+from domain.application import Messenger
+from messenger.auth import InvalidTokenError, Tokens
+from messenger.commands import Commands
+from messenger.handlers import QuietAboutQueries, bearer_token
+from messenger.uploads.intake import UploadError, accept
+from messenger.uploads.storage import FileStorage
+
+# Room for multipart boundaries and part headers around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+CACHE_FOREVER = "private, max-age=31536000, immutable"  # a file id's bytes never change
+
+# (content_type, sha256, has_thumbnail) when the user may read the upload, else None.
+CanRead = Callable[[str, str], tuple[str, str, bool] | None]
+
+
+class UploadEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
+    def initialize(self, tokens: Tokens, commands: Commands, app: Messenger,
+                   storage: FileStorage, max_bytes: int, can_read: CanRead) -> None:
+        self.tokens = tokens
+        self.commands = commands
+        self.app = app
+        self.storage = storage
+        self.max_bytes = max_bytes
+        self.can_read = can_read
+
+    def prepare(self) -> None:
+        token = bearer_token(self.request) or self.get_query_argument("token", None)
+        try:
+            self.identity = self.tokens.verify(token)
+        except InvalidTokenError:
+            raise tornado.web.HTTPError(401, reason="missing or invalid token") from None
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish({"error": {"status": status_code, "message": self._reason}})
+
+
+@tornado.web.stream_request_body
+class UploadHandler(UploadEndpoint):
+    # Streamed so that prepare() runs before the body is read: an unauthorised
+    # or oversized upload is refused without being received.
+
+    def prepare(self) -> None:
+        super().prepare()
+        limit = self.max_bytes + (MULTIPART_OVERHEAD if self._is_multipart() else 0)
+        length = self.request.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise tornado.web.HTTPError(413, reason=f"the upload is larger than "
+                                                    f"{self.max_bytes} bytes")
+        # Replaces the server-wide max_body_size for this request; a chunked
+        # body past it is cut off by Tornado itself.
+        self.request.connection.set_max_body_size(limit)
+        self._chunks: list[bytes] = []
+
+    def data_received(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+
+    def _is_multipart(self) -> bool:
+        return self.request.headers.get("Content-Type", "").startswith("multipart/form-data")
+
+    def _file(self) -> bytes:
+        body = b"".join(self._chunks)
+        if not self._is_multipart():
+            return body
+        files: dict = {}
+        try:
+            httputil.parse_body_arguments(self.request.headers["Content-Type"], body, {}, files,
+                                          self.request.headers)
+        except httputil.HTTPInputError as error:
+            raise tornado.web.HTTPError(400, reason=str(error)) from None
+        if not files.get("file"):
+            raise tornado.web.HTTPError(400, reason="the form has no 'file' field")
+        # The part's file name and content type are the client's word; ignored.
+        return files["file"][0].body
+
+    async def post(self) -> None:
+        data = self._file()
+        self._chunks = []
+        try:
+            accepted = await self.commands.query(accept, data, self.max_bytes, self.storage)
+        except UploadError as error:
+            raise tornado.web.HTTPError(error.status, reason=error.message) from None
+        saved = await self.commands.run(None, self.app.record_upload, self.identity.user_id,
+                                        accepted.content_type, accepted.size, accepted.sha256,
+                                        accepted.has_thumbnail)
+        self.set_status(201)
+        self.finish({"upload_id": str(saved.id), "content_type": accepted.content_type,
+                     "size": accepted.size, "has_thumbnail": accepted.has_thumbnail})
+
+
+class FileHandler(UploadEndpoint):
+    async def get(self, upload_id: str) -> None:
+        # One answer for "no such file" and "not yours": outsiders learn nothing.
+        not_found = tornado.web.HTTPError(404, reason="no such file")
+        try:
+            upload_id = str(uuid.UUID(upload_id))
+        except ValueError:
+            raise not_found from None
+        readable = await self.commands.query(self.can_read, self.identity.user_id, upload_id)
+        if readable is None:
+            raise not_found
+        content_type, sha256, has_thumbnail = readable
+        key = sha256
+        if self.get_query_argument("thumbnail", "0") in ("1", "true"):
+            if not has_thumbnail:
+                raise tornado.web.HTTPError(404, reason="this file has no thumbnail")
+            content_type, key = "image/jpeg", sha256 + ".thumb"
+        self.set_header("Cache-Control", CACHE_FOREVER)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        # The storage key names exactly these bytes; a revalidation that
+        # matches is answered without reading the file.
+        self.set_header("Etag", f'"{key}"')
+        if self.check_etag_header():
+            self.set_status(304)
+            self.finish()
+            return
+        data = await self.commands.query(self.storage.get, key)
+        self.set_header("Content-Type", content_type)
+        self.finish(data)
+
+
+def routes(tokens: Tokens, commands: Commands, app: Messenger, storage: FileStorage,
+           max_bytes: int, can_read: CanRead) -> list:
+    """The upload endpoints' routes, for the server's tornado.web.Application."""
+    kwargs = dict(tokens=tokens, commands=commands, app=app, storage=storage,
+                  max_bytes=max_bytes, can_read=can_read)
+    return [
+        (r"/api/v1/uploads", UploadHandler, kwargs),
+        (r"/api/v1/files/([^/]+)", FileHandler, kwargs),
+    ]

@@ -1,0 +1,65 @@
+"""Pictures: uploaded with the client's token, attached to a message, served
+to the chat's members only."""
+
+import io
+import json
+
+import pytest
+import tornado.httpclient
+from PIL import Image
+
+
+def png(width=64, height=32) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 90)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def http(harness, method, path, user, body=None):
+    answer = await tornado.httpclient.AsyncHTTPClient().fetch(
+        f"http://127.0.0.1:{harness.config.port}{path}", method=method, body=body,
+        headers={"Authorization": f"Bearer {harness.tokens.issue(user)}"}, raise_error=False)
+    return answer
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_picture_reaches_both_versions_and_only_members_can_fetch_it(harness):
+    anna = await harness.connect("anna")
+    boris = await harness.connect("boris", version=2)
+    [reply] = await anna.call("create_chat", {"with_user_id": [{"user_id": "boris"}]})
+    chat_id = reply["data"][0]["chat_id"]
+    picture = png()
+
+    uploaded = await http(harness, "POST", "/api/v1/uploads", "anna", picture)
+    assert uploaded.code == 201
+    upload_id = json.loads(uploaded.body)["upload_id"]
+
+    # Someone else's upload cannot be attached.
+    [refused] = await boris.call("send_message", {"chat_id": chat_id, "content": "",
+                                                  "attachments": [upload_id]})
+    assert refused["data"]["code"] == "not_found"
+
+    sent = await anna.call("send_message", {"chat_id": chat_id, "content": "",
+                                            "attachments": [upload_id]})
+    [attachment] = sent[1]["data"][-1]["attachments"]
+    assert attachment == {"upload_id": upload_id, "url": f"/api/v1/files/{upload_id}",
+                          "thumbnail_url": f"/api/v1/files/{upload_id}?thumbnail=1"}
+    new = await boris.push("message_new")
+    assert new["data"]["attachments"] == [attachment] and new["data"]["content"] == ""
+
+    fetched = await http(harness, "GET", attachment["url"], "boris")
+    assert fetched.code == 200 and fetched.body == picture
+    assert fetched.headers["Content-Type"] == "image/png"
+    thumbnail = await http(harness, "GET", attachment["thumbnail_url"], "boris")
+    assert thumbnail.code == 200 and thumbnail.headers["Content-Type"] == "image/jpeg"
+    assert (await http(harness, "GET", attachment["url"], "mallory")).code == 404
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_bad_uploads_are_refused(harness):
+    assert (await http(harness, "POST", "/api/v1/uploads", "anna", b"just text")).code == 415
+    assert (await http(harness, "POST", "/api/v1/uploads", "anna", png()[:40])).code == 400
+    answer = await tornado.httpclient.AsyncHTTPClient().fetch(
+        f"http://127.0.0.1:{harness.config.port}/api/v1/uploads", method="POST", body=png(),
+        raise_error=False)
+    assert answer.code == 401
