@@ -21,6 +21,7 @@ setup(
     ],
     extras_require={
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.
-        "test": ["pytest>=8", "pytest-tornado>=0.8", "h2>=4", "cryptography>=42"],
+        "test": ["pytest>=8", "pytest-tornado>=0.8", "h2>=4", "cryptography>=42",
+                 "jsonschema>=4.18"],
     },
 )

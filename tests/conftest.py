@@ -6,7 +6,9 @@ import json
 import os
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
+import jsonschema
 import psycopg
 import pytest
 import tornado.httpclient
@@ -21,6 +23,8 @@ POSTGRES_ADMIN_URL = os.environ.get("MESSENGER_TEST_POSTGRES", "postgresql://pos
 SECRET = "test-secret-" + uuid.uuid4().hex  # made per run, never a committed secret
 SERVICE_TOKEN = "test-service-" + uuid.uuid4().hex
 REPLY_TIMEOUT_S = 10
+PROTOCOL = jsonschema.Draft202012Validator(
+    json.loads((Path(__file__).parent.parent / "messenger" / "protocol.schema.json").read_text()))
 # How many frames answer a request, by protocol version (errors are always one).
 REPLY_FRAMES = {1: {"send_message": 2, "get_chat_messages": 2, "edit_message": 2,
                     "delete_message": 2}, 2: {}}
@@ -65,6 +69,7 @@ class Client:
         text = await asyncio.wait_for(self.socket.read_message(), REPLY_TIMEOUT_S)
         assert text is not None, "the server closed the connection"
         frame = json.loads(text)
+        PROTOCOL.validate(frame)  # every frame a test receives is in the published protocol
         if "request_id" in frame:
             self._replies.setdefault(frame["request_id"], []).append(frame)
         else:
