@@ -16,6 +16,7 @@ class InvalidTokenError(Exception):
 class Identity:
     user_id: str
     name: str
+    expires_at: float | None = None  # the token's exp, in seconds since the epoch
 
 
 class Tokens:
@@ -41,4 +42,4 @@ class Tokens:
         user_id, name = claims["sub"], claims.get("name", "")
         if not isinstance(user_id, str) or not user_id or not isinstance(name, str):
             raise InvalidTokenError("sub must be a non-empty string, name a string")
-        return Identity(user_id, name)
+        return Identity(user_id, name, claims.get("exp"))

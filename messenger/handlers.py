@@ -2,7 +2,9 @@
 
 import asyncio
 import logging
+import time
 
+import tornado.ioloop
 import tornado.web
 import tornado.websocket
 
@@ -67,6 +69,11 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
         # Without this, a client that sends and waits stalls ~40 ms per round
         # trip (Nagle's algorithm meeting delayed ACKs).
         self.set_nodelay(True)
+        if self.identity.expires_at is not None:
+            # A connection lasts no longer than the token it was opened with.
+            self._expiry = tornado.ioloop.IOLoop.current().call_at(
+                tornado.ioloop.IOLoop.current().time() + self.identity.expires_at - time.time(),
+                lambda: self.close(1008, "token expired"))
         try:
             await self._session.connected(self, self.identity)
         except asyncio.CancelledError:
@@ -84,6 +91,8 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
             pass  # the server is stopping; the client reconnects and retries
 
     def on_close(self) -> None:
+        if getattr(self, "_expiry", None) is not None:
+            tornado.ioloop.IOLoop.current().remove_timeout(self._expiry)
         self._session.disconnected(self)
 
     def send(self, text: str) -> None:

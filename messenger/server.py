@@ -83,7 +83,7 @@ class MessengerServer:
             self.telegram = telegram.TelegramBridge(config, self.store.env, self.store.app)
             await self.commands.query(self.telegram.start)
             if config.telegram_mode == "webhook":
-                routes.append(self.telegram.webhook_route(self.commands))
+                routes.append(self.telegram.webhook_route())
         else:
             log.info("Telegram bridge off: set MESSENGER_TELEGRAM_BOT_TOKEN and "
                      "MESSENGER_TELEGRAM_SUPPORT_CHAT_ID to bridge tech support")

@@ -88,6 +88,11 @@ class Session:
             log.exception("store unavailable for %s", request_type)
             frames = [protocol.error_frame(protocol.UNAVAILABLE, "store unavailable, try again",
                                            request_type)]
+        except Exception:
+            # A bug must not cost the client its connection (Tornado would drop it).
+            log.exception("request %s failed", request_type)
+            frames = [protocol.error_frame(protocol.UNAVAILABLE, "the server could not answer",
+                                           request_type)]
         for frame in frames:
             connection.send(protocol.encode(frame, request_id))
 
@@ -153,8 +158,9 @@ class Session:
         chat = await self._commands.query(self._frames.chat, connection.user_id, str(chat_id))
         if chat.unread:
             newest = await self._commands.query(self._frames.newest_message_id, str(chat_id))
-            await self._command(connection, self._app.mark_read, chat_id, connection.user_id,
-                                UUID(newest))
+            if newest is not None:  # None if the chat was emptied meanwhile
+                await self._command(connection, self._app.mark_read, chat_id,
+                                    connection.user_id, UUID(newest))
 
     async def _command(self, connection: Connection, command, *args) -> Saved:
         saved = await self._commands.run(connection, command, *args)

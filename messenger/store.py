@@ -1,16 +1,15 @@
 """The event store and the inbox view, opened from one database URL."""
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.utils import Environment
 
 from domain.application import Messenger
 from messenger.config import Config
+from messenger.follower import Follower
 from messenger.storage import is_postgres, persistence_env
 from projections.inbox import Change, InboxProjection
 from projections.inbox_postgres import PostgresInboxView
@@ -43,26 +42,6 @@ def view_class(config: Config) -> type:
     return PostgresInboxView if is_postgres(config.database_url) else SQLiteInboxView
 
 
-def start_runner(env: dict[str, str], projection: Projection) -> BaseProjectionRunner:
-    """Starts following the Messenger's events into `projection`, from where
-    its view's tracking says it got to. The projection is made by the caller,
-    wired before the first event arrives."""
-    runner = BaseProjectionRunner(projection=projection, application_class=Messenger,
-                                  tracking_recorder=projection.view, topics=projection.topics,
-                                  env=env)
-    runner.__enter__()
-    threading.Thread(target=_watch, args=(runner, projection.name), daemon=True).start()
-    return runner
-
-
-def _watch(runner: BaseProjectionRunner, name: str) -> None:
-    """A projection whose thread fails stops following the events: say so loudly."""
-    try:
-        runner.run_forever()
-    except Exception:
-        log.exception("projection %s stopped", name)
-
-
 def open_view(env: dict[str, str], name: str, recorder_class: type):
     """A view's tracking recorder, in the database the store's settings name
     (for SQLite, the projection's own file)."""
@@ -77,7 +56,7 @@ class Store:
         self.view = open_view(self.env, InboxProjection.name, view_class(config))
         projection = InboxProjection(self.view)
         projection.on_change = on_change
-        self.runner = start_runner(self.env, projection)
+        self.follower = Follower(self.env, projection)
 
     @property
     def view_position(self) -> int:
@@ -85,11 +64,11 @@ class Store:
 
     def wait_for_view(self, timeout_s: float) -> None:
         """Blocks until the view includes every event stored so far."""
-        self.runner.wait(self.app.recorder.max_notification_id(), timeout=timeout_s)
+        self.follower.wait(self.app.recorder.max_notification_id(), timeout_s)
 
     def is_healthy(self) -> bool:
         """The store answers and the inbox projection is still following it."""
-        if self.runner.is_interrupted.is_set():
+        if not self.follower.is_following:
             return False
         try:
             self.view.max_tracking_id(Messenger.name)
@@ -99,7 +78,7 @@ class Store:
 
     def close(self) -> None:
         try:
-            self.runner.__exit__(None, None, None)
+            self.follower.close()
         finally:
             self.app.close()
 

@@ -13,10 +13,31 @@ async def health(harness) -> int:
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_healthy_while_serving_and_not_once_the_projection_has_stopped(harness):
+async def test_a_failed_projection_is_restarted_and_the_reply_still_comes(harness):
     assert await health(harness) == 200
-    harness.server.store.runner.stop()
-    assert await health(harness) == 503
+    alice = await harness.connect("alice")
+    view = harness.server.store.view
+    original = view.post_message
+
+    def fails_once(*args, **kwargs):
+        view.post_message = original
+        raise ConnectionError("the database went away for a moment")
+
+    view.post_message = fails_once
+    replies = await alice.call("send_message", {"chat_id": alice.support_chat_id,
+                                                "content": "still here?"})
+    assert replies[1]["data"][-1]["content"] == "still here?"
+    assert await health(harness) == 200
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_connection_ends_when_its_token_expires(harness):
+    import tornado.websocket
+    socket = await tornado.websocket.websocket_connect(
+        f"{harness.url}?token={harness.tokens.issue('alice', ttl_s=1)}")
+    assert (await socket.read_message()) is not None  # the chat list
+    assert await socket.read_message() is None
+    assert socket.close_code == 1008
 
 
 @pytest.mark.gen_test(timeout=60)

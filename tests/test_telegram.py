@@ -216,3 +216,21 @@ async def test_killed_between_the_message_and_its_post_the_post_happens_once(
         socket.close()
     finally:
         await served.stop()
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_switching_the_bridge_on_later_does_not_post_old_history(io_loop, config, standin):
+    harness = Harness(config)  # no Telegram yet
+    await harness.start()
+    try:
+        alice = await harness.connect("alice")
+        await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "old"})
+        await harness.stop()
+        harness.config = bridged(harness.config, standin, "polling")
+        await harness.start()
+        alice = await harness.connect("alice")
+        await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "new"})
+        posts = await standin.posts(1)
+        assert [p["text"] for p in posts] == ["alice:\nnew"]
+    finally:
+        await harness.stop()

@@ -49,12 +49,14 @@ class ApnsProvider:
             },
             # The same id for the same message and device: APNs shows it as apns-id.
             notification_id=_apns_id(push.message_id, token),
+            # A push sent again (after a timeout) replaces the first on the phone.
+            collapse_key=push.message_id,
             push_type=PushType.ALERT,
         )
         try:
             result = self._run(self._client.send_notification(request))
-        except (OSError, asyncio.TimeoutError, ConnectionError) as error:
-            return Result(Outcome.RETRY, f"unreachable: {error}")
+        except Exception as error:  # unreachable, timed out, aioapns's MaxAttemptsExceeded
+            return Result(Outcome.RETRY, f"unreachable: {type(error).__name__}")
         if result.is_successful:
             return Result(Outcome.SENT)
         reason = f"{result.status} {result.description}"

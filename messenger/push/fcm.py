@@ -45,6 +45,8 @@ class FcmProvider:
             return Result(Outcome.RETRY, str(error))
         except (AuthenticationError, FCMSenderIdMismatchError) as error:
             return Result(Outcome.FAILED, str(error))
+        except Exception as error:  # e.g. the OAuth token could not be had: try again
+            return Result(Outcome.RETRY, type(error).__name__)
         return Result(Outcome.SENT)
 
     def close(self) -> None:

@@ -24,6 +24,9 @@ from projections.inbox_view import InboxView
 log = logging.getLogger(__name__)
 
 BODY_CHARS = 180
+# A push about a message older than this is news to nobody: after a long outage,
+# or when push is switched on for an existing store, old messages are not pushed.
+MAX_AGE_S = 600
 INBOX_POLL_S = 0.02
 
 
@@ -68,6 +71,9 @@ class PushSender(Projection[PushView]):
     @process_event.register
     def message_posted(self, event: Message.Posted, tracking: Tracking) -> None:
         # Members, mutes and badges come from the inbox view: let it catch up first.
+        if time.time() - event.timestamp.timestamp() > MAX_AGE_S:
+            self.view.skip(tracking)
+            return
         self._wait_for_inbox(tracking.notification_id)
         chat_id, message_id = str(event.chat_id), str(event.originator_id)
         kind, chat_name, members = self._inbox.audience(chat_id)

@@ -9,7 +9,8 @@ from pathlib import Path
 from domain.application import Messenger
 from messenger.config import Config, ConfigError
 from messenger.storage import is_postgres
-from messenger.store import open_view, start_runner
+from messenger.follower import Follower
+from messenger.store import open_view
 from messenger.push.apns import ApnsProvider
 from messenger.push.fcm import FcmProvider
 from messenger.push.push_view import PostgresPushView, SQLitePushView
@@ -65,7 +66,7 @@ class PushService:
                             lambda platform, token, reason: self._app.reject_device(
                                 platform, token, reason),
                             self._stopping)
-        self._runner = start_runner(self._env, sender)
+        self._follower = Follower(self._env, sender)
         return True
 
     # Presence, called off the IOLoop when a user's first connection here
@@ -82,7 +83,7 @@ class PushService:
     def stop(self) -> None:
         self._stopping.set()
         try:
-            self._runner.__exit__(None, None, None)
+            self._follower.close()
         except StoppedError:
             pass  # the event being pushed is taken up again after the next start
         finally:

@@ -6,7 +6,7 @@ import threading
 
 import requests
 import telebot
-from telebot.apihelper import ApiTelegramException
+from telebot.apihelper import ApiException, ApiTelegramException
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,11 @@ class BotApi:
                     delay = backoff
                     log.error("Telegram answered %s: %s; retrying in %.1f s",
                               error.error_code, error.description, delay)
-            except requests.RequestException as error:
+            except (requests.RequestException, ApiException) as error:
+                # Only the class: the error's text holds the URL, and so the bot token.
                 delay = backoff
-                log.warning("Telegram unreachable (%s); retrying in %.1f s", error, delay)
+                log.warning("Telegram unreachable (%s); retrying in %.1f s",
+                            type(error).__name__, delay)
             if self._stopping.wait(delay):
                 raise StoppedError
             backoff = min(backoff * 2, MAX_BACKOFF_S)

@@ -4,12 +4,13 @@ replies coming back by long polling (development) or webhook (production)."""
 import hashlib
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from domain.application import Messenger
-from messenger.commands import Commands
 from messenger.config import Config, ConfigError
 from messenger.storage import is_postgres
-from messenger.store import open_view, start_runner
+from messenger.follower import Follower
+from messenger.store import open_view
 from messenger.telegram.bot_api import BotApi, StoppedError
 from messenger.telegram.polling import LongPolling
 from messenger.telegram.poster import TelegramPoster
@@ -20,6 +21,7 @@ from messenger.telegram.webhook import TelegramWebhook
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook/"
+WEBHOOK_THREADS = 2
 
 
 def is_configured(config: Config) -> bool:
@@ -47,8 +49,9 @@ class TelegramBridge:
         api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._stopping)
         view_class = PostgresPostsView if is_postgres(config.database_url) else SQLitePostsView
         self._posts = open_view(self._env, TelegramPoster.name, view_class)
-        self._runner = start_runner(
-            self._env, TelegramPoster(self._posts, api, config.telegram_support_chat_id))
+        self._follower = Follower(
+            self._env, TelegramPoster(self._posts, api, config.telegram_support_chat_id),
+            from_now_on=True)
         self.replies = SupportReplies(self._app, self._posts, api,
                                       config.telegram_support_chat_id)
         if config.telegram_mode == "polling":
@@ -66,14 +69,20 @@ class TelegramBridge:
         except StoppedError:
             pass
 
-    def webhook_route(self, commands: Commands) -> tuple:
+    def webhook_route(self) -> tuple:
+        # Threads of its own: handling an update may wait on Telegram, and must
+        # not take the store's threads from the clients.
+        self._webhook_executor = ThreadPoolExecutor(WEBHOOK_THREADS, "telegram-webhook")
         return (WEBHOOK_PATH + r"([^/]+)", TelegramWebhook,
-                {"secret": self._secret, "replies": self.replies, "commands": commands})
+                {"secret": self._secret, "replies": self.replies,
+                 "executor": self._webhook_executor})
 
     def stop(self) -> None:
         self._stopping.set()
+        if hasattr(self, "_webhook_executor"):
+            self._webhook_executor.shutdown(wait=True)
         try:
-            self._runner.__exit__(None, None, None)
+            self._follower.close()
         except StoppedError:
             pass  # what was being posted is posted after the next start
         finally:

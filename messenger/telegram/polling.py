@@ -8,7 +8,7 @@ import threading
 
 import telebot
 
-from messenger.telegram.bot_api import BotApi, StoppedError
+from messenger.telegram.bot_api import FIRST_BACKOFF_S, MAX_BACKOFF_S, BotApi, StoppedError
 from messenger.telegram.replies import SupportReplies
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,22 @@ class LongPolling:
     def start(self) -> None:
         self._thread.start()
 
+    def _handle(self, update: dict) -> None:
+        """Handled before its offset moves on: a failure (the store unreachable)
+        is retried, with backoff, until it goes through or the bridge stops."""
+        backoff = FIRST_BACKOFF_S
+        while True:
+            try:
+                return self._api.with_retries(lambda: self._replies.handle(update))
+            except StoppedError:
+                raise
+            except Exception:
+                log.exception("Telegram update %s not handled; retrying in %.1f s",
+                              update.get("update_id"), backoff)
+            if self._stopping.wait(backoff):
+                raise StoppedError
+            backoff = min(backoff * 2, MAX_BACKOFF_S)
+
     def _run(self) -> None:
         try:
             # getUpdates is refused while a webhook is set.
@@ -36,7 +52,7 @@ class LongPolling:
                 updates = self._api.with_retries(lambda: telebot.apihelper.get_updates(
                     self._api.bot.token, offset=offset, long_polling_timeout=POLL_TIMEOUT_S))
                 for update in updates:
-                    self._api.with_retries(lambda: self._replies.handle(update))
+                    self._handle(update)
                     offset = update["update_id"] + 1
         except StoppedError:
             pass

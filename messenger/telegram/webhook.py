@@ -3,13 +3,15 @@
 The update is handled before the answer, so a failure answers 500 and Telegram
 delivers it again; a repeat is harmless (see SupportReplies)."""
 
+import asyncio
 import hmac
 import json
 import logging
 
+from concurrent.futures import Executor
+
 import tornado.web
 
-from messenger.commands import Commands
 from messenger.handlers import QuietAboutQueries
 from messenger.telegram.replies import SupportReplies
 
@@ -19,10 +21,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class TelegramWebhook(QuietAboutQueries, tornado.web.RequestHandler):
-    def initialize(self, secret: str, replies: SupportReplies, commands: Commands) -> None:
+    def initialize(self, secret: str, replies: SupportReplies, executor: Executor) -> None:
         self._secret = secret
         self._replies = replies
-        self._commands = commands
+        self._executor = executor
 
     async def post(self, path_secret: str) -> None:
         header = self.request.headers.get(SECRET_HEADER, "")
@@ -36,7 +38,8 @@ class TelegramWebhook(QuietAboutQueries, tornado.web.RequestHandler):
         if not isinstance(update, dict):
             raise tornado.web.HTTPError(400)
         try:
-            await self._commands.query(self._replies.handle, update)
+            await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._replies.handle, update)
         except Exception:
             log.exception("Telegram update %s not handled; Telegram will retry",
                           update.get("update_id"))
