@@ -20,6 +20,7 @@ def unread_from_events(app) -> dict[tuple[str, str], int]:
     members: dict[str, list[str]] = {}
     messages: dict[str, list[tuple[str, str]]] = {}
     read_upto: dict[tuple[str, str], int] = {}
+    deleted: set[str] = set()
     for notification in app.recorder.select_notifications(start=1, limit=1_000_000):
         event = app.mapper.to_domain_event(notification)
         if isinstance(event, (Chat.Started, Chat.Reopened)):
@@ -35,13 +36,16 @@ def unread_from_events(app) -> dict[tuple[str, str], int]:
             if chat_id in messages:
                 messages[chat_id].append((str(event.originator_id), event.sender))
                 read_upto[chat_id, event.sender] = len(messages[chat_id])
+        elif isinstance(event, Message.Deleted):
+            deleted.add(str(event.originator_id))
         elif isinstance(event, Reading.Advanced):
             chat_id = str(event.chat_id)
             position = [m for m, _ in messages[chat_id]].index(str(event.message_id)) + 1
             key = chat_id, event.user_id
             read_upto[key] = max(read_upto[key], position)
     return {
-        (chat_id, user): sum(1 for _, sender in history[read_upto[chat_id, user]:] if sender != user)
+        (chat_id, user): sum(1 for message, sender in history[read_upto[chat_id, user]:]
+                             if sender != user and message not in deleted)
         for chat_id, history in messages.items() for user in members[chat_id]
     }
 
@@ -67,11 +71,25 @@ async def test_unread_counts_equal_a_recomputation_from_the_events_and_survive_a
         (await clients["anna"].chats()) + (await clients["boris"].chats()), chat_id)["users"]]
         for chat_id in chat_ids}
 
-    for step in range(80):
+    sent: dict[str, list[tuple[str, str]]] = {chat_id: [] for chat_id in chat_ids}
+    for step in range(100):
         chat_id = rng.choice(chat_ids)
         user = rng.choice(members[chat_id])
-        if rng.random() < 0.7:
-            await clients[user].call("send_message", {"chat_id": chat_id, "content": f"{step}"})
+        roll = rng.random()
+        if roll < 0.6:
+            replies = await clients[user].call("send_message", {"chat_id": chat_id,
+                                                                "content": f"{step}"})
+            sent[chat_id].append((replies[1]["data"][-1]["id"], user))
+        elif roll < 0.7 and sent[chat_id]:
+            message_id, sender = sent[chat_id].pop(rng.randrange(len(sent[chat_id])))
+            await clients[sender].call("delete_message", {"message_id": message_id})
+        elif roll < 0.8 and sent[chat_id]:
+            message_id, sender = rng.choice(sent[chat_id])
+            await clients[sender].call("edit_message", {"message_id": message_id,
+                                                        "content": f"edited {step}"})
+        elif roll < 0.9 and sent[chat_id]:
+            message_id, _ = rng.choice(sent[chat_id])
+            await clients[user].call("mark_read", {"chat_id": chat_id, "message_id": message_id})
         else:
             await clients[user].call("get_chat_messages", {"chat_id": chat_id})
 
