@@ -316,16 +316,6 @@ class InboxView(SQLView):
                 return None
             return _message(row, self._read_positions(c, row["chat_id"]))
 
-    def read_position(self, chat_id: str, user_id: str) -> tuple[str | None, int]:
-        """The newest message a member has read in a chat, and their unread count."""
-        with self._read() as c:
-            self._run(c, "SELECT m.message_id, me.unread FROM inbox_members me LEFT JOIN"
-                         " inbox_messages m ON m.chat_id = me.chat_id AND m.seq = me.read_seq"
-                         " WHERE me.chat_id = :chat AND me.user_id = :user",
-                      chat=chat_id, user=user_id)
-            row = c.fetchone()
-        return (row["message_id"], row["unread"]) if row else (None, 0)
-
     def total_unread(self, user_id: str) -> int:
         """What an app icon's badge shows."""
         with self._read() as c:

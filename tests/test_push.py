@@ -19,20 +19,20 @@ from tests.push_standins import (
 )
 
 
-@pytest.fixture
-def apns(io_loop, tmp_path):
-    standin = ApnsStandIn()
-    io_loop.run_sync(lambda: standin.start(tmp_path))
+def running(io_loop, standin, folder):
+    io_loop.run_sync(lambda: standin.start(folder))
     yield standin
     io_loop.run_sync(standin.stop)
+
+
+@pytest.fixture
+def apns(io_loop, tmp_path):
+    yield from running(io_loop, ApnsStandIn(), tmp_path)
 
 
 @pytest.fixture
 def fcm(io_loop, tmp_path):
-    standin = FcmStandIn()
-    io_loop.run_sync(lambda: standin.start(tmp_path))
-    yield standin
-    io_loop.run_sync(standin.stop)
+    yield from running(io_loop, FcmStandIn(), tmp_path)
 
 
 @pytest.fixture
