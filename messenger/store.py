@@ -11,6 +11,9 @@ from domain.application import Messenger
 from messenger.config import Config
 from messenger.follower import Follower
 from messenger.storage import is_postgres, persistence_env
+from messenger.audit import Auditor
+from projections.audit import AuditProjection
+from projections.audit_view import PostgresAuditView, SQLiteAuditView
 from projections.inbox import Change, InboxProjection
 from projections.inbox_postgres import PostgresInboxView
 from projections.inbox_sqlite import SQLiteInboxView
@@ -18,7 +21,7 @@ from projections.inbox_sqlite import SQLiteInboxView
 log = logging.getLogger(__name__)
 
 # Names of the projections that follow the events, each with its own tracking.
-FOLLOWERS = ("Inbox", "TelegramPoster", "PushSender")
+FOLLOWERS = ("Inbox", "Audit", "TelegramPoster", "PushSender")
 
 
 def store_env(config: Config) -> dict[str, str]:
@@ -42,6 +45,10 @@ def view_class(config: Config) -> type:
     return PostgresInboxView if is_postgres(config.database_url) else SQLiteInboxView
 
 
+def audit_view_class(config: Config) -> type:
+    return PostgresAuditView if is_postgres(config.database_url) else SQLiteAuditView
+
+
 def open_view(env: dict[str, str], name: str, recorder_class: type):
     """A view's tracking recorder, in the database the store's settings name
     (for SQLite, the projection's own file)."""
@@ -57,14 +64,23 @@ class Store:
         projection = InboxProjection(self.view)
         projection.on_change = on_change
         self.follower = Follower(self.env, projection)
+        self.audit_view = open_view(self.env, AuditProjection.name, audit_view_class(config))
+        self.audit = Follower(self.env, AuditProjection(self.audit_view, self._stored))
+        self.auditor = Auditor(self.app, self.audit_view)
+
+    def _stored(self, notification_id: int):
+        [stored] = self.app.recorder.select_notifications(start=notification_id, limit=1)
+        return stored
 
     @property
     def view_position(self) -> int:
         return self.view.max_tracking_id(Messenger.name) or 0
 
     def wait_for_view(self, timeout_s: float) -> None:
-        """Blocks until the view includes every event stored so far."""
-        self.follower.wait(self.app.recorder.max_notification_id(), timeout_s)
+        """Blocks until the views include every event stored so far."""
+        last = self.app.recorder.max_notification_id()
+        self.follower.wait(last, timeout_s)
+        self.audit.wait(last, timeout_s)
 
     def is_healthy(self) -> bool:
         """The store answers and the inbox projection is still following it."""
@@ -78,6 +94,7 @@ class Store:
 
     def close(self) -> None:
         try:
+            self.audit.close()
             self.follower.close()
         finally:
             self.app.close()

@@ -210,7 +210,7 @@ async def test_killed_between_the_message_and_its_post_the_post_happens_once(
         await socket.read_message()
         socket.write_message(json.dumps({"type": "send_message", "data": {
             "chat_id": support["chat_id"], "content": "after the restart"}}))
-        posts = await standin.posts(2)
+        posts = await standin.posts(2, timeout_s=60)  # a second server start under load
         assert [p["text"].split("\n")[1] for p in posts] == [
             "stored, not yet posted", "after the restart"]
         socket.close()

@@ -1,0 +1,143 @@
+"""Answers auditors from the event store: a chat's every event, the chat as it
+stood at a moment, and whether the stored events still match their hash chain.
+Reads a page at a time, so a chat of a million events is audited in bounded memory."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from domain.application import Messenger
+from domain.message import Message
+from projections.audit_view import GENESIS, AuditView, event_hash
+from projections.inbox import stamp
+
+ACTOR_FIELDS = ("by", "sender", "started_by", "user_id", "user")
+HIDDEN_FIELDS = {"originator_id", "originator_version", "originator_topic", "timestamp"}
+
+
+class UnknownChatError(LookupError):
+    pass
+
+
+class Auditor:
+    def __init__(self, app: Messenger, view: AuditView):
+        self._app = app
+        self._view = view
+
+    def events(self, chat_id: str, after: int = 0) -> Iterator[dict]:
+        """Every event of the chat in order: what, who, when, and its own fields."""
+        self._check(chat_id)
+        for link in self._view.chain(chat_id):
+            if link["seq"] <= after:
+                continue
+            stored = self._stored(link["notification_id"])
+            if stored is not None:
+                yield {"seq": link["seq"], **describe(link["notification_id"],
+                                                      self._app.mapper.to_domain_event(stored))}
+
+    def as_at(self, chat_id: str, moment: datetime) -> Iterator[dict]:
+        """The chat as it stood at `moment`: first the chat, then each message
+        with its text at that moment (a message's later edits are not shown)."""
+        self._check(chat_id)
+        chat: dict[str, Any] = {"chat_id": chat_id, "at": stamp(moment), "exists": False}
+        for entry in self._until(chat_id, moment):
+            if entry["type"].startswith("Chat."):
+                chat.update(_chat_change(entry, chat))
+        yield chat
+        # A second pass, so that nothing grows with the number of messages.
+        for entry in self._until(chat_id, moment):
+            if entry["type"] == "Message.Posted":
+                yield self._message_at(uuid.UUID(entry["message_id"]), moment)
+
+    def _until(self, chat_id: str, moment: datetime) -> Iterator[dict]:
+        for entry in self.events(chat_id):
+            if entry["at"] > stamp(moment):
+                return
+            yield entry
+
+    def verify(self, chat_id: str | None = None) -> list[str]:
+        """What no longer matches the chain: one line per event changed,
+        removed or reordered since it was indexed."""
+        problems = []
+        for chat in [chat_id] if chat_id else self._view.chats():
+            self._check(chat)
+            previous, last_position = GENESIS, 0
+            for link in self._view.chain(chat):
+                where = f"chat {chat}: event {link['notification_id']} (#{link['seq']} in the chat)"
+                stored = self._stored(link["notification_id"])
+                if stored is None or (str(stored.originator_id), stored.originator_version) != (
+                        link["originator_id"], link["originator_version"]):
+                    problems.append(f"{where} was removed or replaced")
+                elif link["notification_id"] <= last_position:
+                    problems.append(f"{where} is out of order")
+                elif event_hash(previous, stored) != link["hash"]:
+                    problems.append(f"{where} was changed")
+                previous, last_position = link["hash"], link["notification_id"]
+        return problems
+
+    def chats_of(self, user_id: str) -> list[str]:
+        """Every chat the user was ever in, deleted ones included."""
+        return self._view.chats_of(user_id)
+
+    def _message_at(self, message_id: uuid.UUID, moment: datetime) -> dict:
+        message: dict[str, Any] = {"message_id": str(message_id)}
+        for event in self._app.events.get(message_id):
+            if event.timestamp > moment:
+                break
+            if isinstance(event, Message.Posted):
+                message.update(sender=event.sender, content=event.content,
+                               created_at=stamp(event.timestamp), deleted=False,
+                               attachments=list(event.attachments))
+            elif isinstance(event, Message.Edited):
+                message.update(content=event.content, edited_at=stamp(event.timestamp))
+            elif isinstance(event, Message.Deleted):
+                message.update(deleted=True, deleted_by=event.by)
+        return message
+
+    def _stored(self, notification_id: int):
+        found = self._app.recorder.select_notifications(start=notification_id, limit=1)
+        return found[0] if found and found[0].id == notification_id else None
+
+    def _check(self, chat_id: str) -> None:
+        if not self._view.knows(chat_id):
+            raise UnknownChatError(chat_id)
+
+
+def describe(notification_id: int, event) -> dict:
+    fields = {name: _plain(value) for name, value in vars(event).items()
+              if name not in HIDDEN_FIELDS}
+    actor = next((fields[name] for name in ACTOR_FIELDS if name in fields), "")
+    entry = {"event_id": notification_id, "type": type(event).__qualname__, "actor": actor,
+             "at": stamp(event.timestamp), **fields}
+    if isinstance(event, Message.Event):
+        entry["message_id"] = str(event.originator_id)
+    return entry
+
+
+def _chat_change(entry: dict, chat: dict) -> dict:
+    kind = entry["type"]
+    if kind == "Chat.Started":
+        return {"exists": True, "kind": entry["kind"], "name": entry["name"],
+                "members": entry["members"], "admin": entry["admin"]}
+    if kind == "Chat.Renamed" or kind == "Chat.Reopened":
+        return {"name": entry["name"], "exists": True}
+    if kind == "Chat.Deleted":
+        return {"exists": False}
+    if kind == "Chat.MembersAdded":
+        return {"members": chat["members"] + entry["users"]}
+    if kind == "Chat.MembersRemoved":
+        return {"members": [m for m in chat["members"] if m not in entry["users"]]}
+    if kind == "Chat.Left":
+        return {"members": [m for m in chat["members"] if m != entry["user"]],
+                "admin": entry["admin"]}
+    return {}
+
+
+def _plain(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+

@@ -1,0 +1,46 @@
+"""Indexes every event that concerns a chat into the audit chain, hashing the
+event's stored bytes as they are in the store."""
+
+from collections.abc import Callable
+
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.projection import Projection
+
+from domain.chat import Chat
+from domain.message import Message
+from domain.preferences import ChatPreferences
+from domain.reading import Reading
+from projections.audit_view import AuditView
+
+
+def chat_of(event) -> str | None:
+    if isinstance(event, Chat.Event):
+        return str(event.originator_id)
+    if isinstance(event, (Message.Event, Reading.Event, ChatPreferences.Event)):
+        return str(event.chat_id)
+    return None
+
+
+def users_in(event) -> list[str]:
+    """Who this event makes part of the chat's story."""
+    if isinstance(event, Chat.Started):
+        return list(event.members)
+    if isinstance(event, Chat.MembersAdded):
+        return list(event.users)
+    return []
+
+
+class AuditProjection(Projection[AuditView]):
+    name = "Audit"
+
+    def __init__(self, view: AuditView, stored: Callable[[int], Notification]):
+        super().__init__(view)
+        self._stored = stored  # the event as it is in the store, by notification id
+
+    def process_event(self, domain_event, tracking: Tracking) -> None:
+        chat_id = chat_of(domain_event)
+        if chat_id is None:
+            self.view.skip(tracking)
+            return
+        self.view.append(chat_id, self._stored(tracking.notification_id), users_in(domain_event),
+                         tracking)

@@ -1,0 +1,86 @@
+"""The audit index: for each chat, its events in order, each with a hash that
+chains it to the one before, so a stored event changed, removed or reordered
+behind the server's back is found by `run.py audit verify`."""
+
+import hashlib
+
+from eventsourcing.persistence import StoredEvent, Tracking
+
+from projections.sql_view import PostgresView, SQLiteView, SQLView
+
+GENESIS = "0" * 64
+
+
+def event_hash(previous: str, stored: StoredEvent) -> str:
+    """The hash of a stored event's bytes, chained to its predecessor's."""
+    digest = hashlib.sha256(previous.encode())
+    digest.update(f"\x1f{stored.originator_id}\x1f{stored.originator_version}"
+                  f"\x1f{stored.topic}\x1f".encode())
+    digest.update(bytes(stored.state))
+    return digest.hexdigest()
+
+
+class AuditView(SQLView):
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS audit_chain ("
+        " chat_id TEXT NOT NULL, seq BIGINT NOT NULL, notification_id BIGINT NOT NULL,"
+        " originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL,"
+        " hash TEXT NOT NULL, PRIMARY KEY (chat_id, seq))",
+        "CREATE TABLE IF NOT EXISTS audit_memberships ("
+        " user_id TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (user_id, chat_id))",
+    )
+    TABLE_NAMES = ("audit_chain", "audit_memberships")
+    PAGE = 500
+
+    def append(self, chat_id: str, stored: StoredEvent, users: list[str],
+               tracking: Tracking) -> None:
+        with self._write(tracking) as c:
+            self._run(c, "SELECT seq, hash FROM audit_chain WHERE chat_id = :chat"
+                         " ORDER BY seq DESC LIMIT 1", chat=chat_id)
+            head = c.fetchone()
+            seq, previous = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
+            self._run(c, "INSERT INTO audit_chain VALUES (:chat, :seq, :notification, :originator,"
+                         " :version, :hash)", chat=chat_id, seq=seq,
+                      notification=tracking.notification_id, originator=str(stored.originator_id),
+                      version=stored.originator_version, hash=event_hash(previous, stored))
+            for user in users:
+                self._run(c, "INSERT INTO audit_memberships VALUES (:user, :chat)"
+                             " ON CONFLICT DO NOTHING", user=user, chat=chat_id)
+
+    def chain(self, chat_id: str):
+        """The chat's chain, in order, a page at a time (a chat may be long)."""
+        after = 0
+        while True:
+            with self._read() as c:
+                self._run(c, "SELECT * FROM audit_chain WHERE chat_id = :chat AND seq > :after"
+                             " ORDER BY seq LIMIT :page", chat=chat_id, after=after,
+                          page=self.PAGE)
+                rows = [dict(row) for row in c.fetchall()]
+            yield from rows
+            if len(rows) < self.PAGE:
+                return
+            after = rows[-1]["seq"]
+
+    def chats(self) -> list[str]:
+        with self._read() as c:
+            self._run(c, "SELECT DISTINCT chat_id FROM audit_chain ORDER BY chat_id")
+            return [row["chat_id"] for row in c.fetchall()]
+
+    def chats_of(self, user_id: str) -> list[str]:
+        with self._read() as c:
+            self._run(c, "SELECT chat_id FROM audit_memberships WHERE user_id = :user"
+                         " ORDER BY chat_id", user=user_id)
+            return [row["chat_id"] for row in c.fetchall()]
+
+    def knows(self, chat_id: str) -> bool:
+        with self._read() as c:
+            self._run(c, "SELECT 1 FROM audit_chain WHERE chat_id = :chat LIMIT 1", chat=chat_id)
+            return c.fetchone() is not None
+
+
+class SQLiteAuditView(SQLiteView, AuditView):
+    pass
+
+
+class PostgresAuditView(PostgresView, AuditView):
+    pass
