@@ -76,6 +76,9 @@ class Auditor:
                 previous, last_position = link["hash"], link["notification_id"]
         return problems
 
+    def knows(self, chat_id: str) -> bool:
+        return self._view.knows(chat_id)
+
     def chats_of(self, user_id: str) -> list[str]:
         """Every chat the user was ever in, deleted ones included."""
         return self._view.chats_of(user_id)

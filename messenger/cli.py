@@ -7,6 +7,7 @@ import sys
 from messenger import config as settings
 from messenger.auth import Tokens
 from messenger.server import MessengerServer
+from messenger.audit_cli import audit_command
 from messenger.store import Store, drop_view
 
 REBUILD_TIMEOUT_S = 3600
@@ -31,6 +32,16 @@ def main(argv: list[str] | None = None) -> int:
                                   help="rebuild the read models from the event store")
     rebuild.add_argument("--config", default=settings.DEFAULT_CONFIG)
 
+    audit = commands.add_parser(
+        "audit", help="a chat's history: every event, or the chat at a moment",
+        description="run.py audit CHAT_ID [--at TIME] [--format text|jsonl|csv]; "
+                    "run.py audit verify [CHAT_ID]; run.py audit --user USER_ID")
+    audit.add_argument("target", nargs="*", metavar="CHAT_ID | verify [CHAT_ID]")
+    audit.add_argument("--at", help="ISO-8601 time: the chat as it stood then")
+    audit.add_argument("--format", choices=("text", "jsonl", "csv"), default="text")
+    audit.add_argument("--user", help="list every chat this user was ever in")
+    audit.add_argument("--config", default=settings.DEFAULT_CONFIG)
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -44,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "rebuild-projections":
         return _rebuild(config)
+    if args.command == "audit":
+        return audit_command(config, args)
     return asyncio.run(_serve(config, args.host, args.port))
 
 

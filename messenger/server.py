@@ -20,7 +20,7 @@ from messenger.frames import Frames
 from messenger.handlers import ChatSocket, Health, loggable_path
 from messenger.position import ViewPosition
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
-from messenger.service_api import BookingNotifications, Users
+from messenger.service_api import AuditChat, AuditUser, BookingNotifications, Users
 from messenger.session import Session
 from messenger.telegram import bridge as telegram
 from messenger.uploads import handlers as uploads
@@ -93,6 +93,8 @@ class MessengerServer:
                 (r"/healthz", Health, {"probe": self._is_healthy}),
                 (r"/api/v1/users", Users, service),
                 (r"/api/v1/notifications/bookings", BookingNotifications, service),
+                (r"/api/v1/audit/chats/([^/]+)", AuditChat, {**service, "auditor": self.store.auditor}),
+                (r"/api/v1/audit/chats", AuditUser, {**service, "auditor": self.store.auditor}),
                 *routes,
             ],
             websocket_max_message_size=config.max_frame_bytes,

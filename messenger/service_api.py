@@ -2,13 +2,16 @@
 bearer-token auth, JSON in and out, idempotent on the caller's ids."""
 
 import hmac
+import itertools
 import json
+from datetime import datetime, timezone
 
 import tornado.web
 
 from domain import ids
 from domain.application import Messenger, Saved
 from domain.chat import SUPPORT
+from messenger.audit import Auditor
 from messenger.bookings import InvalidNoticeError, describe, parse_notice
 from messenger.commands import Commands
 from messenger.config import Config
@@ -80,3 +83,49 @@ class BookingNotifications(ServiceEndpoint):
         self.finish({"event_id": notice.event_id, "duplicate": not saved.created,
                      "message_id": str(saved.id),
                      "chat_id": str(ids.system_chat_id(notice.chat_kind, notice.user_id))})
+
+
+class AuditChat(ServiceEndpoint):
+    """A chat's history as JSON lines, streamed a page at a time: every event,
+    or with ?at=ISO-8601 the chat and its messages as they stood then."""
+
+    PAGE = 500
+
+    def initialize(self, auditor: Auditor, **kwargs) -> None:
+        super().initialize(**kwargs)
+        self.auditor = auditor
+
+    async def get(self, chat_id: str) -> None:
+        if not await self.commands.query(self.auditor.knows, chat_id):
+            raise tornado.web.HTTPError(404, reason="no such chat")
+        at = self.get_query_argument("at", None)
+        if at is None:
+            records = self.auditor.events(chat_id)
+        else:
+            try:
+                moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            except ValueError:
+                raise tornado.web.HTTPError(400, reason="'at' must be an ISO-8601 time") from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            records = self.auditor.as_at(chat_id, moment)
+        self.set_header("Content-Type", "application/x-ndjson; charset=utf-8")
+        while page := await self.commands.query(lambda: list(itertools.islice(records, self.PAGE))):
+            self.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in page))
+            await self.flush()
+        self.finish()
+
+
+class AuditUser(ServiceEndpoint):
+    """?user=ID: every chat the user was ever in, deleted ones included."""
+
+    def initialize(self, auditor: Auditor, **kwargs) -> None:
+        super().initialize(**kwargs)
+        self.auditor = auditor
+
+    async def get(self) -> None:
+        user_id = self.get_query_argument("user", "")
+        if not user_id:
+            raise tornado.web.HTTPError(400, reason="give ?user=USER_ID")
+        self.finish({"user_id": user_id,
+                     "chats": await self.commands.query(self.auditor.chats_of, user_id)})
