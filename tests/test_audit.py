@@ -81,12 +81,20 @@ async def test_audit_shows_every_change_the_past_and_finds_tampering(harness, en
     assert chat["name"] == "Утро" and chat["members"] == ["anna", "boris", "vera"]
     assert [m["content"] for m in messages] == ["hello team"]
 
+    table = audit(env, chat_id, "--format", "csv")
+    assert table.stdout.splitlines()[0] == "event_id,type,actor,at,fields"
+    assert len(table.stdout.splitlines()) == len(events) + 1
+    assert chat_id in audit(env, "--user", "vera").stdout.split()
+
     assert audit(env, "verify").returncode == 0
     tamper(database_url, posted["event_id"])
     verified = audit(env, "verify", chat_id)
     assert verified.returncode == 1
     assert f"chat {chat_id}: event {posted['event_id']}" in verified.stdout
     assert "changed" in verified.stdout
+    remove(database_url, events[3]["event_id"])  # the rename
+    verified = audit(env, "verify")
+    assert f"event {events[3]['event_id']} (#4 in the chat) was removed" in verified.stdout
 
 
 def tamper(database_url: str, notification_id: int) -> None:
@@ -100,6 +108,16 @@ def tamper(database_url: str, notification_id: int) -> None:
             db.execute("UPDATE messenger_events SET state = convert_to(replace(convert_from("
                        "state, 'UTF8'), 'hello team', 'HELLO TEAM'), 'UTF8')"
                        " WHERE notification_id = %s", (notification_id,))
+
+
+def remove(database_url: str, notification_id: int) -> None:
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+            db.execute("DELETE FROM stored_events WHERE rowid = ?", (notification_id,))
+    else:
+        with psycopg.connect(database_url, autocommit=True) as db:
+            db.execute("DELETE FROM messenger_events WHERE notification_id = %s",
+                       (notification_id,))
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -138,3 +156,35 @@ async def test_the_audit_api_streams_a_chat_and_lists_a_users_chats(harness):
     assert missing.code == 404
     refused = await client.fetch(f"{base}/{day['chat_id']}", raise_error=False)
     assert refused.code == 401
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_auditing_a_long_chat_holds_a_page_at_a_time(harness, monkeypatch):
+    import tracemalloc
+    from uuid import UUID
+
+    from projections.audit_view import AuditView
+    monkeypatch.setattr(AuditView, "PAGE", 50)
+    anna = await harness.connect("anna")
+    chat_ids = {}
+    for count in (100, 1000):
+        [reply] = await anna.call("create_chat", {"with_user_id": [{"user_id": f"b{count}"}]})
+        chat_ids[count] = reply["data"][0]["chat_id"]
+    anna.close()  # measured in quiet: no live delivery running beside it
+    store = harness.server.store
+    peaks = []
+    for count, chat_id in chat_ids.items():
+        for number in range(count):
+            await harness.server.commands.query(store.app.post_message, UUID(chat_id), "anna",
+                                                f"message {number}")
+        await harness.server.commands.query(store.wait_for_view, 30)
+
+        def read_all() -> int:
+            tracemalloc.start()
+            seen = sum(1 for _ in store.auditor.events(chat_id))
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+            return seen
+
+        assert await harness.server.commands.query(read_all) == count + 1
+    assert peaks[1] < peaks[0] * 2, peaks  # ten times the events, not ten times the memory
