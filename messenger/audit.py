@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.application import Messenger
 from domain.message import Message
-from projections.audit_view import GENESIS, AuditView, event_hash
+from projections.audit_view import GENESIS, AuditView, event_hash, stored_event
 from projections.inbox import stamp
 
 ACTOR_FIELDS = ("by", "sender", "started_by", "user_id", "user")
@@ -99,8 +99,7 @@ class Auditor:
         return message
 
     def _stored(self, notification_id: int):
-        found = self._app.recorder.select_notifications(start=notification_id, limit=1)
-        return found[0] if found and found[0].id == notification_id else None
+        return stored_event(self._app.recorder, notification_id)
 
     def _check(self, chat_id: str) -> None:
         if not self._view.knows(chat_id):

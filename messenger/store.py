@@ -1,7 +1,9 @@
-"""The event store and the inbox view, opened from one database URL."""
+"""The event store and its read side (the inbox and the audit index), opened
+from one database URL."""
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from eventsourcing.persistence import InfrastructureFactory
@@ -13,7 +15,7 @@ from messenger.follower import Follower
 from messenger.storage import is_postgres, persistence_env
 from messenger.audit import Auditor
 from projections.audit import AuditProjection
-from projections.audit_view import PostgresAuditView, SQLiteAuditView
+from projections.audit_view import PostgresAuditView, SQLiteAuditView, stored_event
 from projections.inbox import Change, InboxProjection
 from projections.inbox_postgres import PostgresInboxView
 from projections.inbox_sqlite import SQLiteInboxView
@@ -65,12 +67,9 @@ class Store:
         projection.on_change = on_change
         self.follower = Follower(self.env, projection)
         self.audit_view = open_view(self.env, AuditProjection.name, audit_view_class(config))
-        self.audit = Follower(self.env, AuditProjection(self.audit_view, self._stored))
+        self.audit = Follower(self.env, AuditProjection(
+            self.audit_view, partial(stored_event, self.app.recorder)))
         self.auditor = Auditor(self.app, self.audit_view)
-
-    def _stored(self, notification_id: int):
-        [stored] = self.app.recorder.select_notifications(start=notification_id, limit=1)
-        return stored
 
     @property
     def view_position(self) -> int:
@@ -97,6 +96,8 @@ class Store:
             self.audit.close()
             self.follower.close()
         finally:
+            self.view.datastore.close()
+            self.audit_view.datastore.close()
             self.app.close()
 
 

@@ -11,6 +11,12 @@ from projections.sql_view import PostgresView, SQLiteView, SQLView
 GENESIS = "0" * 64
 
 
+def stored_event(recorder, notification_id: int):
+    """The event as it is in the store now, or None if it is not there."""
+    found = recorder.select_notifications(start=notification_id, limit=1)
+    return found[0] if found and found[0].id == notification_id else None
+
+
 def event_hash(previous: str, stored: StoredEvent) -> str:
     """The hash of a stored event's bytes, chained to its predecessor's."""
     digest = hashlib.sha256(previous.encode())
