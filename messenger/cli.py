@@ -77,7 +77,8 @@ def _rebuild(config: settings.Config) -> int:
     store = Store(config)
     try:
         store.wait_for_view(REBUILD_TIMEOUT_S)
+        position = store.view_position
     finally:
         store.close()
-    print(f"rebuilt the inbox view up to event {store.view_position}")
+    print(f"rebuilt the inbox view up to event {position}")
     return 0
