@@ -17,6 +17,7 @@ MAX_NAME_CHARS = 200
 MAX_CHAT_USERS = 500
 MAX_DEVICE_TOKEN_CHARS = 4096
 MAX_ATTACHMENTS = 10
+MAX_CLIENT_MSG_ID_CHARS = 100
 V2_PAGE = 50  # get_chat_messages without a limit, in version 2
 
 BAD_REQUEST = "bad_request"
@@ -64,6 +65,7 @@ class SendMessage:
     content: str
     sender_fio: str
     attachments: tuple[UUID, ...] = ()
+    client_msg_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,12 @@ def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
     except ValueError:
         raise ProtocolError(NOT_FOUND, "no such upload") from None
     content = fields.content(limits, required=not uploads)  # a picture's caption is optional
-    return SendMessage(chat_id, content, fields.text("sender_fio", required=False), uploads)
+    client_msg_id = fields.text("client_msg_id", required=False)
+    if len(client_msg_id) > MAX_CLIENT_MSG_ID_CHARS:
+        raise ProtocolError(BAD_REQUEST,
+                            f"'client_msg_id' is longer than {MAX_CLIENT_MSG_ID_CHARS} characters")
+    return SendMessage(chat_id, content, fields.text("sender_fio", required=False), uploads,
+                       client_msg_id)
 
 
 def _add_user(fields: _Fields, user_id: str, limits: Limits) -> AddUsers:

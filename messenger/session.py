@@ -121,10 +121,13 @@ class Session:
             case MuteChat(chat_id, muted):
                 await self._command(connection, self._app.mute_chat, user_id, chat_id, muted)
                 return await query(self._frames.chat_reply, user_id, str(chat_id), version)
-            case SendMessage(chat_id, content, sender_fio, attachments):
+            case SendMessage(chat_id, content, sender_fio, attachments, client_msg_id):
+                # A resend after a reconnect (same client_msg_id) answers with the
+                # message already stored instead of storing it twice.
+                source_key = f"client:{user_id}:{client_msg_id}" if client_msg_id else ""
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
-                                            content, sender_fio or connection.user_name, "",
-                                            attachments)
+                                            content, sender_fio or connection.user_name,
+                                            source_key, attachments)
                 return await query(self._frames.message_reply, user_id, str(saved.id),
                                    "message_new", version)
             case EditMessage(message_id, content):

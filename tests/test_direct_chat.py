@@ -141,3 +141,19 @@ async def test_a_restart_keeps_chats_messages_and_unread_counts(harness):
     alice = await harness.connect("alice")
     await alice.call("send_message", {"chat_id": chat_id, "content": "four"})
     assert by_id(await bob.chats(), chat_id)["unread"] == 1
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_resend_with_the_same_client_msg_id_stores_one_message(harness):
+    alice = await harness.connect("alice")
+    [reply] = await alice.call("create_chat", {"with_user_id": [{"user_id": "bob"}]})
+    chat_id = reply["data"][0]["chat_id"]
+    first = await alice.call("send_message", {"chat_id": chat_id, "content": "once",
+                                              "client_msg_id": "phone-42"})
+    alice.close()
+    alice = await harness.connect("alice")  # reconnected, unsure whether it went through
+    again = await alice.call("send_message", {"chat_id": chat_id, "content": "once",
+                                              "client_msg_id": "phone-42"})
+    assert again[1]["data"][-1]["id"] == first[1]["data"][-1]["id"]
+    history = await alice.call("get_chat_messages", {"chat_id": chat_id})
+    assert [m["content"] for m in history[0]["data"]] == ["once"]
