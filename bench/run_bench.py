@@ -25,7 +25,7 @@ from tornado.websocket import websocket_connect
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
-CONFIG = os.path.join(REPO, "configs", "dev.toml")
+CONFIG = os.path.join(REPO, "bench", "bench.toml")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REPLY_TIMEOUT_S = 30
 RUN = secrets.token_hex(3)  # keeps this run's users and database apart from any other's

@@ -44,6 +44,9 @@ class Config:
     max_frame_bytes: int = 65536
     messages_window: int = 50
     max_page: int = 1000
+    requests_per_s: float = 10.0
+    request_burst: int = 100
+    max_pending_bytes: int = 4 * 1024 * 1024
     support_user_id: str = "support"
     support_chat_name: str = "Техподдержка"
     bookings_sender_id: str = "bookings"
@@ -86,7 +89,8 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
     def setting(section: str, key: str, default, kind=str):
         value = toml.get(section, {}).get(key, default)
         if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-            raise ConfigError(f"{path}: [{section}] {key} must be {kind.__name__}")
+            name = kind.__name__ if isinstance(kind, type) else "a number"
+            raise ConfigError(f"{path}: [{section}] {key} must be {name}")
         return value
 
     def table(section: str, key: str, default: dict) -> dict:
@@ -113,6 +117,10 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
         max_frame_bytes=setting("limits", "max_frame_bytes", defaults.max_frame_bytes, int),
         messages_window=setting("limits", "messages_window", defaults.messages_window, int),
         max_page=setting("limits", "max_page", defaults.max_page, int),
+        requests_per_s=float(setting("limits", "requests_per_s", defaults.requests_per_s,
+                                     (int, float))),
+        request_burst=setting("limits", "request_burst", defaults.request_burst, int),
+        max_pending_bytes=setting("limits", "max_pending_bytes", defaults.max_pending_bytes, int),
         support_user_id=setting("system", "support_user_id", defaults.support_user_id),
         support_chat_name=setting("system", "support_chat_name", defaults.support_chat_name),
         bookings_sender_id=setting("bookings", "sender_id", defaults.bookings_sender_id),

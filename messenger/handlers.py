@@ -42,9 +42,11 @@ def bearer_token(request) -> str | None:
 
 
 class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
-    def initialize(self, session: Session, tokens: Tokens) -> None:
+    def initialize(self, session: Session, tokens: Tokens, max_pending_bytes: int) -> None:
         self._session = session
         self._tokens = tokens
+        self._max_pending_bytes = max_pending_bytes
+        self._pending_bytes = 0
 
     def check_origin(self, origin: str) -> bool:
         # Clients authenticate with a token, never a cookie, so a page on
@@ -96,12 +98,23 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
         self._session.disconnected(self)
 
     def send(self, text: str) -> None:
+        """Queues a frame. A client that stops reading is let go once
+        max_pending_bytes wait for it, so it slows nobody and holds no memory."""
         if self.ws_connection is None or self.ws_connection.is_closing():
             return
+        if self._pending_bytes > self._max_pending_bytes:
+            log.warning("closing a connection of %s: it does not read", self.user_id)
+            self.close(1013, "too slow: reconnect and fetch what you missed")
+            return
         try:
-            self.write_message(text)
+            written = self.write_message(text)
         except tornado.websocket.WebSocketClosedError:
-            pass
+            return
+        self._pending_bytes += len(text)
+        written.add_done_callback(lambda _: self._written(len(text)))
+
+    def _written(self, size: int) -> None:
+        self._pending_bytes -= size
 
 
 class Health(QuietAboutQueries, tornado.web.RequestHandler):

@@ -26,6 +26,7 @@ FORBIDDEN = "forbidden"
 NOT_FOUND = "not_found"
 TOO_LARGE = "too_large"
 UNAVAILABLE = "unavailable"
+RATE_LIMITED = "rate_limited"
 
 
 class ProtocolError(Exception):
@@ -131,6 +132,8 @@ class Request:
 class Limits:
     max_content_chars: int
     max_page: int
+    requests_per_s: float = 10.0
+    request_burst: int = 100
 
 
 def envelope(text: str | bytes) -> tuple[str, Any, Any]:
@@ -442,8 +445,9 @@ def device_frame(kind: str, platform: str, token: str) -> dict:
     return {"type": kind, "data": {"platform": platform, "token": token}}
 
 
-def error_frame(code: str, message: str, request_type: str) -> dict:
-    return {"type": "error", "data": {"code": code, "message": message, "request_type": request_type}}
+def error_frame(code: str, message: str, request_type: str, **extra) -> dict:
+    return {"type": "error",
+            "data": {"code": code, "message": message, "request_type": request_type, **extra}}
 
 
 def encode(frame: dict, request_id: Any = None) -> str:

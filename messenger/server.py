@@ -61,7 +61,8 @@ class MessengerServer:
         self.fanout.start()
         self.session = Session(
             self.store.app, frames, self.commands, self.position, self.connections,
-            protocol.Limits(config.max_content_chars, config.max_page),
+            protocol.Limits(config.max_content_chars, config.max_page, config.requests_per_s,
+                            config.request_burst),
         )
         self.tokens = Tokens(config.jwt_secret)
         service = {"app": self.store.app, "commands": self.commands, "position": self.position,
@@ -89,7 +90,8 @@ class MessengerServer:
                      "MESSENGER_TELEGRAM_SUPPORT_CHAT_ID to bridge tech support")
         application = tornado.web.Application(
             [
-                (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens}),
+                (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens,
+                                      "max_pending_bytes": config.max_pending_bytes}),
                 (r"/healthz", Health, {"probe": self._is_healthy}),
                 (r"/api/v1/users", Users, service),
                 (r"/api/v1/notifications/bookings", BookingNotifications, service),

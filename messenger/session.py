@@ -22,6 +22,7 @@ from messenger.commands import Commands
 from messenger.connections import Connection, Connections
 from messenger.frames import Frames
 from messenger.position import ViewPosition
+from messenger.rate_limit import TokenBucket
 from messenger.protocol import (
     AddUsers,
     CreateChat,
@@ -54,6 +55,7 @@ class Session:
         self._position = position
         self._connections = connections
         self._limits = limits
+        self._buckets: dict[Connection, TokenBucket] = {}
 
     async def connected(self, connection: Connection, identity: Identity) -> None:
         """A first connection registers the user (and so their tech-support
@@ -67,11 +69,25 @@ class Session:
 
     def disconnected(self, connection: Connection) -> None:
         self._connections.discard(connection)
+        self._buckets.pop(connection, None)
+
+    def _bucket(self, connection: Connection) -> TokenBucket:
+        bucket = self._buckets.get(connection)
+        if bucket is None:
+            bucket = self._buckets[connection] = TokenBucket(self._limits.requests_per_s,
+                                                             self._limits.request_burst)
+        return bucket
 
     async def handle(self, connection: Connection, text: str | bytes) -> None:
         request_type, request_id = "", None
         try:
             request_type, request_id, data = protocol.envelope(text)
+            wait_s = self._bucket(connection).take()
+            if wait_s:
+                connection.send(protocol.encode(protocol.error_frame(
+                    protocol.RATE_LIMITED, "too many requests; slow down", request_type,
+                    retry_after_s=round(wait_s, 3)), request_id))
+                return
             request = protocol.parse(request_type, data, connection.user_id, self._limits)
             frames = await self._answer(connection, request)
         except ProtocolError as error:
