@@ -116,13 +116,18 @@ class Messenger(Application[UUID]):
 
         def posting():
             if source_key and self._exists(Message.create_id(source_key)):
-                return Message.create_id(source_key), []
-            self._chat(chat_id).check_can_post(sender)
+                earlier = self.repository.get(Message.create_id(source_key))
+                if earlier.chat_id != chat_id:
+                    raise InvalidChatError("that id was already used for a message in another chat")
+                return earlier.id, []
+            chat = self._chat(chat_id)
+            chat.check_can_post(sender)
             for upload_id in attachments:
                 self._check_own_upload(sender, upload_id)
             message = Message(chat_id=chat_id, sender=sender, content=content,
                               sender_name=sender_name, source_key=source_key,
-                              attachments=tuple(str(upload) for upload in attachments))
+                              attachments=tuple(str(upload) for upload in attachments),
+                              generation=chat.generation)
             return message.id, [message]
 
         return self._save(posting)
@@ -153,8 +158,7 @@ class Messenger(Application[UUID]):
 
     def edit_message(self, by: str, message_id: UUID, content: str) -> Saved:
         def editing():
-            message = self._message(message_id)
-            self._chat(message.chat_id).check_member(by)
+            message = self._message(message_id, reader=by)
             message.edit(by, content)
             return message_id, [message]
 
@@ -162,10 +166,8 @@ class Messenger(Application[UUID]):
 
     def delete_message(self, by: str, message_id: UUID) -> Saved:
         def deleting():
-            message = self._message(message_id)
-            chat = self._chat(message.chat_id)
-            chat.check_member(by)
-            message.delete(by, chat.can_delete_messages_of_others(by))
+            message = self._message(message_id, reader=by)
+            message.delete(by)
             return message_id, [message]
 
         return self._save(deleting)
@@ -273,12 +275,21 @@ class Messenger(Application[UUID]):
             return False
         return True
 
-    def _message(self, message_id: UUID) -> Message:
+    def _message(self, message_id: UUID, reader: str | None = None) -> Message:
+        """A message still in its chat, as `reader` (if given) may see it."""
         try:
             message = self.repository.get(message_id)
         except AggregateNotFoundError:
             raise MessageNotFoundError(message_id) from None
         if not isinstance(message, Message) or message.is_deleted:
+            raise MessageNotFoundError(message_id)
+        try:
+            chat = self._chat(message.chat_id)
+            if reader is not None:
+                chat.check_member(reader)
+        except ChatNotFoundError:
+            raise MessageNotFoundError(message_id) from None
+        if message.generation != chat.generation:  # from before the chat was reopened
             raise MessageNotFoundError(message_id)
         return message
 

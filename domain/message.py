@@ -16,13 +16,14 @@ class Message(Aggregate):
 
     @event("Posted")
     def __init__(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
-                 source_key: str = "", attachments: tuple[str, ...] = ()):
+                 source_key: str = "", attachments: tuple[str, ...] = (), generation: int = 0):
         self.chat_id = chat_id
         self.sender = sender
         self.sender_name = sender_name
         self.content = content
         self.source_key = source_key
         self.attachments = list(attachments)
+        self.generation = generation  # of the chat: a reopened chat does not have it
         self.is_deleted = False
 
     def edit(self, by: str, content: str) -> None:
@@ -36,10 +37,10 @@ class Message(Aggregate):
     def _edited(self, chat_id: UUID, by: str, content: str) -> None:
         self.content = content
 
-    def delete(self, by: str, may_delete_others: bool) -> None:
+    def delete(self, by: str) -> None:
         self._check_exists()
-        if by != self.sender and not may_delete_others:
-            raise ForbiddenError("only its sender or the group's admin may delete a message")
+        if by != self.sender:
+            raise ForbiddenError("only its sender may delete a message")
         self._deleted(chat_id=self.chat_id, by=by)
 
     @event("Deleted")

@@ -41,13 +41,18 @@ class Auditor:
         with its text at that moment (a message's later edits are not shown)."""
         self._check(chat_id)
         chat: dict[str, Any] = {"chat_id": chat_id, "at": stamp(moment), "exists": False}
+        started = 0  # messages before the last deletion or reopening are not in the chat
         for entry in self._until(chat_id, moment):
             if entry["type"].startswith("Chat."):
                 chat.update(_chat_change(entry, chat))
+            if entry["type"] in ("Chat.Deleted", "Chat.Reopened"):
+                started = entry["seq"]
         yield chat
+        if not chat["exists"]:
+            return
         # A second pass, so that nothing grows with the number of messages.
         for entry in self._until(chat_id, moment):
-            if entry["type"] == "Message.Posted":
+            if entry["type"] == "Message.Posted" and entry["seq"] > started:
                 yield self._message_at(uuid.UUID(entry["message_id"]), moment)
 
     def _until(self, chat_id: str, moment: datetime) -> Iterator[dict]:

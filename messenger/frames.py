@@ -93,7 +93,9 @@ class Frames:
                     frames[user_id, version] = window[user_id]
                 else:
                     message = message or self._view.message(change.message_id)
-                    frames[user_id, version] = self._message_delta(user_id, change, message)
+                    # None: the chat was deleted since; there is nothing to show.
+                    frames[user_id, version] = (
+                        self._message_delta(user_id, change, message) if message else [])
         return frames
 
     def _message_delta(self, user_id: str, change: Change, message: MessageRecord) -> list[dict]:

@@ -78,7 +78,8 @@ class MessengerServer:
             self.push = None
         routes = uploads.routes(self.tokens, self.commands, self.store.app,
                                 LocalFileStorage(config.uploads_directory),
-                                config.max_upload_bytes, self.store.view.readable_file)
+                                config.max_upload_bytes, self.store.view.readable_file,
+                                self.session.caught_up)
         self.telegram = None
         if telegram.is_configured(config):
             self.telegram = telegram.TelegramBridge(config, self.store.env, self.store.app)

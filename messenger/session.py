@@ -63,7 +63,7 @@ class Session:
         self._connections.add(connection)
         saved = await self._commands.run(connection, self._app.register_user,
                                          identity.user_id, identity.name)
-        await self._caught_up(saved)
+        await self.caught_up(saved)
         chat_list = await self._commands.query(self._frames.chat_list, identity.user_id)
         connection.send(protocol.encode(chat_list))
 
@@ -183,9 +183,14 @@ class Session:
 
     async def _command(self, connection: Connection, command, *args) -> Saved:
         saved = await self._commands.run(connection, command, *args)
-        await self._caught_up(saved)
+        await self.caught_up(saved)
         return saved
 
-    async def _caught_up(self, saved: Saved) -> None:
+    async def caught_up(self, saved: Saved) -> None:
+        """Waits until the view includes what `saved` stored; for a command that
+        stored nothing new (a repeat), until it includes everything stored so far."""
         if saved.positions:
-            await self._position.reached(max(saved.positions), VIEW_WAIT_S)
+            position = max(saved.positions)
+        else:
+            position = await self._commands.query(self._app.recorder.max_notification_id) or 0
+        await self._position.reached(position, VIEW_WAIT_S)

@@ -3,7 +3,7 @@ and tells a listener what changed for whom once it is committed."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -42,7 +42,7 @@ class Change:
 
 def stamp(moment: datetime) -> str:
     """Fixed-width UTC ISO-8601, so stored stamps also sort as text."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class InboxProjection(Projection[InboxView]):

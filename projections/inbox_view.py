@@ -32,9 +32,14 @@ TABLES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS inbox_messages_by_id ON inbox_messages (message_id)",
     "CREATE TABLE IF NOT EXISTS inbox_uploads ("
     " upload_id TEXT PRIMARY KEY, owner TEXT NOT NULL, content_type TEXT NOT NULL,"
-    " sha256 TEXT NOT NULL, has_thumbnail INTEGER NOT NULL, chat_id TEXT NOT NULL DEFAULT '')",
+    " sha256 TEXT NOT NULL, has_thumbnail INTEGER NOT NULL)",
+    # Where each upload was sent: one upload may go to several chats.
+    "CREATE TABLE IF NOT EXISTS inbox_attachments ("
+    " upload_id TEXT NOT NULL, message_id TEXT NOT NULL, chat_id TEXT NOT NULL,"
+    " PRIMARY KEY (upload_id, message_id))",
 )
-TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads")
+TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads",
+               "inbox_attachments")
 
 # Unread recounted from the messages after a member's read position: the
 # definition itself, so it cannot drift.
@@ -119,6 +124,7 @@ class InboxView(SQLView):
             self._run(c, "UPDATE inbox_chats SET deleted = 1, last_message = '' WHERE chat_id = :chat",
                       chat=chat_id)
             self._run(c, "DELETE FROM inbox_messages WHERE chat_id = :chat", chat=chat_id)
+            self._run(c, "DELETE FROM inbox_attachments WHERE chat_id = :chat", chat=chat_id)
             return self._members(c, chat_id)
 
     def reopen_chat(self, chat_id: str, name: str, at: str, tracking: Tracking) -> list[str]:
@@ -149,8 +155,9 @@ class InboxView(SQLView):
                       message=message_id, sender=sender, content=content, at=at,
                       attachments=" ".join(attachments))
             for upload_id in attachments:
-                self._run(c, "UPDATE inbox_uploads SET chat_id = :chat WHERE upload_id = :upload",
-                          chat=chat_id, upload=upload_id)
+                self._run(c, "INSERT INTO inbox_attachments VALUES (:upload, :message, :chat)"
+                             " ON CONFLICT DO NOTHING", upload=upload_id, message=message_id,
+                          chat=chat_id)
             self._run(c, "UPDATE inbox_members SET unread = unread + 1"
                          " WHERE chat_id = :chat AND user_id <> :sender", chat=chat_id, sender=sender)
             # Writing in a chat means having read it up to one's own message.
@@ -221,6 +228,8 @@ class InboxView(SQLView):
         with self._write(tracking) as c:
             self._run(c, "UPDATE inbox_messages SET content = '', attachments = '', deleted = 1,"
                          " updated_at = :at WHERE message_id = :message", at=at, message=message_id)
+            self._run(c, "DELETE FROM inbox_attachments WHERE message_id = :message",
+                      message=message_id)
             self._follow_last_message(c, chat_id)
             self._run(c, f"UPDATE inbox_members SET {RECOUNT_UNREAD} WHERE chat_id = :chat",
                       chat=chat_id)
@@ -296,12 +305,15 @@ class InboxView(SQLView):
         return row["kind"], row["name"], members
 
     def readable_file(self, user_id: str, upload_id: str) -> StoredFile | None:
-        """An upload its owner may read, and the members of the chat it was sent to."""
+        """An upload its owner may read, and the members of the chats it is
+        attached to (in a message not deleted, in a chat not deleted)."""
         with self._read() as c:
             self._run(c, "SELECT u.content_type, u.sha256, u.has_thumbnail FROM inbox_uploads u"
                          " WHERE u.upload_id = :upload AND (u.owner = :user OR EXISTS (SELECT 1"
-                         " FROM inbox_members m WHERE m.chat_id = u.chat_id AND m.user_id = :user))",
-                      upload=upload_id, user=user_id)
+                         " FROM inbox_attachments a JOIN inbox_chats c ON c.chat_id = a.chat_id"
+                         " JOIN inbox_members m ON m.chat_id = a.chat_id"
+                         " WHERE a.upload_id = u.upload_id AND c.deleted = 0"
+                         " AND m.user_id = :user))", upload=upload_id, user=user_id)
             row = c.fetchone()
         if row is None:
             return None

@@ -4,7 +4,7 @@ stood at a moment, and proof that no stored event was touched since."""
 import asyncio
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -75,7 +75,8 @@ async def test_audit_shows_every_change_the_past_and_finds_tampering(harness, en
     text = audit(env, chat_id)
     assert text.returncode == 0 and "Chat.Renamed" in text.stdout and '"Вечер"' in text.stdout
 
-    past = audit(env, chat_id, "--at", day["before_edit"].isoformat(), "--format", "jsonl")
+    moscow = day["before_edit"].astimezone(timezone(timedelta(hours=3)))  # any offset will do
+    past = audit(env, chat_id, "--at", moscow.isoformat(), "--format", "jsonl")
     assert past.returncode == 0, past.stderr
     chat, *messages = [json.loads(line) for line in past.stdout.splitlines()]
     assert chat["name"] == "Утро" and chat["members"] == ["anna", "boris", "vera"]

@@ -157,3 +157,23 @@ async def test_a_resend_with_the_same_client_msg_id_stores_one_message(harness):
     assert again[1]["data"][-1]["id"] == first[1]["data"][-1]["id"]
     history = await alice.call("get_chat_messages", {"chat_id": chat_id})
     assert [m["content"] for m in history[0]["data"]] == ["once"]
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_messages_of_a_deleted_chat_stay_gone_when_it_is_started_again(harness):
+    alice = await harness.connect("alice")
+    [reply] = await alice.call("create_chat", {"with_user_id": [{"user_id": "bob"}]})
+    chat_id = reply["data"][0]["chat_id"]
+    sent = await alice.call("send_message", {"chat_id": chat_id, "content": "before",
+                                             "client_msg_id": "m-1"})
+    old = sent[1]["data"][-1]["id"]
+    await alice.call("delete_chat", {"chat_id": chat_id})
+    await alice.call("create_chat", {"with_user_id": [{"user_id": "bob"}]})
+    for kind, data in [("edit_message", {"message_id": old, "content": "x"}),
+                       ("delete_message", {"message_id": old})]:
+        [error] = await alice.call(kind, data)
+        assert error["data"]["code"] == "not_found", kind
+    [other] = await alice.call("create_chat", {"with_user_id": [{"user_id": "carol"}]})
+    [reused] = await alice.call("send_message", {"chat_id": other["data"][0]["chat_id"],
+                                                 "content": "x", "client_msg_id": "m-1"})
+    assert reused["data"]["code"] == "bad_request"

@@ -63,3 +63,25 @@ async def test_bad_uploads_are_refused(harness):
         f"http://127.0.0.1:{harness.config.port}/api/v1/uploads", method="POST", body=png(),
         raise_error=False)
     assert answer.code == 401
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_picture_sent_twice_stays_readable_in_both_chats_until_deleted(harness):
+    anna = await harness.connect("anna")
+    chats = []
+    for other in ("boris", "carol"):
+        [reply] = await anna.call("create_chat", {"with_user_id": [{"user_id": other}]})
+        chats.append(reply["data"][0]["chat_id"])
+    upload_id = json.loads((await http(harness, "POST", "/api/v1/uploads", "anna", png())).body)[
+        "upload_id"]
+    assert (await http(harness, "GET", f"/api/v1/files/{upload_id}", "anna")).code == 200
+    sent = [await anna.call("send_message", {"chat_id": chat_id, "content": "",
+                                             "attachments": [upload_id]}) for chat_id in chats]
+    for reader in ("boris", "carol"):
+        assert (await http(harness, "GET", f"/api/v1/files/{upload_id}", reader)).code == 200
+
+    await anna.call("delete_message", {"message_id": sent[0][1]["data"][-1]["id"]})
+    assert (await http(harness, "GET", f"/api/v1/files/{upload_id}", "boris")).code == 404
+    assert (await http(harness, "GET", f"/api/v1/files/{upload_id}", "carol")).code == 200
+    await anna.call("delete_chat", {"chat_id": chats[1]})
+    assert (await http(harness, "GET", f"/api/v1/files/{upload_id}", "carol")).code == 404

@@ -24,7 +24,9 @@ CanRead = Callable[[str, str], tuple[str, str, bool] | None]
 
 class UploadEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
     def initialize(self, tokens: Tokens, commands: Commands, app: Messenger,
-                   storage: FileStorage, max_bytes: int, can_read: CanRead) -> None:
+                   storage: FileStorage, max_bytes: int, can_read: CanRead,
+                   visible=None) -> None:
+        self.visible = visible
         self.tokens = tokens
         self.commands = commands
         self.app = app
@@ -91,6 +93,8 @@ class UploadHandler(UploadEndpoint):
         saved = await self.commands.run(None, self.app.record_upload, self.identity.user_id,
                                         accepted.content_type, accepted.size, accepted.sha256,
                                         accepted.has_thumbnail)
+        if self.visible is not None:  # answer once the owner can fetch it
+            await self.visible(saved)
         self.set_status(201)
         self.finish({"upload_id": str(saved.id), "content_type": accepted.content_type,
                      "size": accepted.size, "has_thumbnail": accepted.has_thumbnail})
@@ -128,10 +132,11 @@ class FileHandler(UploadEndpoint):
 
 
 def routes(tokens: Tokens, commands: Commands, app: Messenger, storage: FileStorage,
-           max_bytes: int, can_read: CanRead) -> list:
-    """The upload endpoints' routes, for the server's tornado.web.Application."""
+           max_bytes: int, can_read: CanRead, visible=None) -> list:
+    """The upload endpoints' routes, for the server's tornado.web.Application.
+    `visible(saved)` waits until what a command saved can be read back."""
     kwargs = dict(tokens=tokens, commands=commands, app=app, storage=storage,
-                  max_bytes=max_bytes, can_read=can_read)
+                  max_bytes=max_bytes, can_read=can_read, visible=visible)
     return [
         (r"/api/v1/uploads", UploadHandler, kwargs),
         (r"/api/v1/files/([^/]+)", FileHandler, kwargs),
