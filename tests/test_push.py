@@ -77,6 +77,17 @@ async def with_device(harness, user_id, platform, token, name=""):
     return client
 
 
+async def alice_with_two_offline_phones(harness):
+    """Alice, online, in a group with Bob (an Android phone) and Carol (an iPhone), both away."""
+    alice = await harness.connect("alice")
+    bob = await with_device(harness, "bob", "android", "fcm-bob")
+    carol = await with_device(harness, "carol", "ios", "apns-carol")
+    chat_id = await group(alice, "bob", "carol")
+    await offline(harness, bob)
+    await offline(harness, carol)
+    return alice, chat_id
+
+
 async def group(creator, *others, name="Смена"):
     [reply] = await creator.call("create_chat", {
         "with_user_id": [{"user_id": user} for user in others], "chat_name": name})
@@ -133,12 +144,7 @@ async def test_apns_push_carries_title_body_badge_and_ids(harness, apns):
 
 @pytest.mark.gen_test(timeout=90)
 async def test_dead_tokens_are_removed_when_the_provider_says_so(harness, apns, fcm):
-    alice = await harness.connect("alice")
-    bob = await with_device(harness, "bob", "android", "fcm-bob")
-    carol = await with_device(harness, "carol", "ios", "apns-carol")
-    chat_id = await group(alice, "bob", "carol")
-    await offline(harness, bob)
-    await offline(harness, carol)
+    alice, chat_id = await alice_with_two_offline_phones(harness)
     fcm.dead.add("fcm-bob")
     apns.dead.add("apns-carol")
 
@@ -156,12 +162,7 @@ async def test_dead_tokens_are_removed_when_the_provider_says_so(harness, apns, 
 
 @pytest.mark.gen_test(timeout=90)
 async def test_throttled_pushes_are_retried_and_arrive_once(harness, apns, fcm):
-    alice = await harness.connect("alice")
-    bob = await with_device(harness, "bob", "android", "fcm-bob")
-    carol = await with_device(harness, "carol", "ios", "apns-carol")
-    chat_id = await group(alice, "bob", "carol")
-    await offline(harness, bob)
-    await offline(harness, carol)
+    alice, chat_id = await alice_with_two_offline_phones(harness)
     fcm.failures = [fcm_throttled()]
     apns.failures = [apns_throttled()]
 
