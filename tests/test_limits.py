@@ -1,7 +1,6 @@
 """Limits that keep one client from hurting the others."""
 
 import asyncio
-import json
 from dataclasses import replace
 
 import pytest

@@ -46,7 +46,7 @@ def deliver(provider: Provider, token: str, push: Push, stopping: threading.Even
     """Sends, retrying throttling and server errors with backoff; a push that
     still fails after ATTEMPTS is given up (logged) so others are not held up."""
     backoff = FIRST_BACKOFF_S
-    for attempt in range(ATTEMPTS):
+    for _ in range(ATTEMPTS):
         result = provider.send(token, push)
         if result.outcome is not Outcome.RETRY:
             return result
