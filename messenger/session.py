@@ -80,9 +80,9 @@ class Session:
 
     async def handle(self, connection: Connection, text: str | bytes) -> None:
         request_type, request_id = "", None
+        wait_s = self._bucket(connection).take()  # malformed frames count too
         try:
             request_type, request_id, data = protocol.envelope(text)
-            wait_s = self._bucket(connection).take()
             if wait_s:
                 connection.send(protocol.encode(protocol.error_frame(
                     protocol.RATE_LIMITED, "too many requests; slow down", request_type,
