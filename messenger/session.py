@@ -144,6 +144,8 @@ class Session:
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
                                             content, sender_fio or connection.user_name,
                                             source_key, attachments)
+                if not saved.positions:
+                    await self._caught_up_with_store()
                 return await query(self._frames.message_reply, user_id, str(saved.id),
                                    "message_new", version)
             case EditMessage(message_id, content):
@@ -187,10 +189,12 @@ class Session:
         return saved
 
     async def caught_up(self, saved: Saved) -> None:
-        """Waits until the view includes what `saved` stored; for a command that
-        stored nothing new (a repeat), until it includes everything stored so far."""
+        """Waits until the view includes what `saved` stored (if anything)."""
         if saved.positions:
-            position = max(saved.positions)
-        else:
-            position = await self._commands.query(self._app.recorder.max_notification_id) or 0
+            await self._position.reached(max(saved.positions), VIEW_WAIT_S)
+
+    async def _caught_up_with_store(self) -> None:
+        """Waits until the view includes everything stored so far: for a repeat
+        whose original may have been stored an instant ago, by another connection."""
+        position = await self._commands.query(self._app.recorder.max_notification_id) or 0
         await self._position.reached(position, VIEW_WAIT_S)
