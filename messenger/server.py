@@ -43,6 +43,7 @@ class MessengerServer:
         self.config = config
         self.connections = Connections()
         self.port: int | None = None
+        self._presence_writes: asyncio.Future | None = None
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         config = self.config
@@ -116,7 +117,7 @@ class MessengerServer:
     def _presence(self, update, *args) -> None:
         """Presence is written in order, off the IOLoop, without holding anyone up."""
         self._presence_writes = asyncio.ensure_future(
-            self._after(getattr(self, "_presence_writes", None), update, *args))
+            self._after(self._presence_writes, update, *args))
 
     async def _after(self, previous, update, *args) -> None:
         if previous is not None:
@@ -145,8 +146,9 @@ class MessengerServer:
             await self.commands.query(self.telegram.stop)
         if self.push is not None:
             self._heartbeat.stop()
-            if getattr(self, "_presence_writes", None) is not None:
+            if self._presence_writes is not None:
                 await asyncio.gather(self._presence_writes, return_exceptions=True)
             await self.commands.query(self.push.stop)
         await self.commands.query(self.store.close)
-        self._executor.shutdown(wait=True)
+        # Waiting for the store's threads to end is itself blocking: not on the IOLoop.
+        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
