@@ -76,6 +76,7 @@ def _rebuild(config: settings.Config) -> int:
     drop_view(config)
     store = Store(config)
     try:
+        store.lead()
         store.wait_for_view(REBUILD_TIMEOUT_S)
         position = store.view_position
     finally:

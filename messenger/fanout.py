@@ -10,7 +10,7 @@ from messenger.commands import Commands
 from messenger.connections import Connections
 from messenger.frames import Frames
 from messenger.position import ViewPosition
-from projections.inbox import Change
+from projections.changes import Change
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,11 @@ class Fanout:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    def on_change(self, change: Change) -> None:
-        """Called on the IOLoop (through add_callback) once the view has committed."""
-        self._position.advance(change.position)
-        self._changes.put_nowait(change)
+    def on_changes(self, head: int, changes: list[Change]) -> None:
+        """Called on the IOLoop, in order, once the view has committed up to `head`."""
+        for change in changes:
+            self._changes.put_nowait(change)
+        self._position.advance(head)
 
     async def _run(self) -> None:
         while True:

@@ -4,9 +4,10 @@ from its tracking position, with backoff, so one error never stops it for good."
 
 import logging
 import threading
+import weakref
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import BaseProjectionRunner, Projection
+from eventsourcing.persistence import IntegrityError, ListenNotifySubscription, Tracking
+from eventsourcing.projection import ApplicationSubscription, BaseProjectionRunner, Projection
 
 from domain.application import Messenger
 
@@ -14,18 +15,52 @@ log = logging.getLogger(__name__)
 
 FIRST_RESTART_S = 0.5
 MAX_RESTART_S = 30.0
+MAX_BATCH = 500  # events in one transaction of a projection that takes batches
+
+
+def _has_more_ready(subscription: ListenNotifySubscription) -> bool:
+    """Whether the next notification is already fetched, so taking it does not
+    wait. Reads the library's buffer (eventsourcing is pinned in setup.py)."""
+    return (subscription._notifications_index < len(subscription._notifications)
+            or not subscription._notifications_queue.empty())
+
+
+class BatchingRunner(BaseProjectionRunner):
+    """The library's runner, handing a projection with `process_batch` every
+    event already fetched (up to MAX_BATCH) at once, each with its stored form,
+    so it can commit them in one transaction. Others get `process_event`."""
+
+    @staticmethod
+    def _process_events_loop(subscription: ApplicationSubscription, projection: Projection,
+                             is_stopping: threading.Event, runner: weakref.ref) -> None:
+        if not hasattr(projection, "process_batch"):
+            return BaseProjectionRunner._process_events_loop(
+                subscription=subscription, projection=projection, is_stopping=is_stopping,
+                runner=runner)
+        stored = subscription.subscription
+        try:
+            for notification in stored:
+                batch = [notification]
+                while len(batch) < MAX_BATCH and _has_more_ready(stored):
+                    following = next(stored, None)
+                    if following is None:  # stopped: the batch in hand is still whole
+                        break
+                    batch.append(following)
+                projection.process_batch([
+                    (subscription.mapper.to_domain_event(n), Tracking(subscription.name, n.id), n)
+                    for n in batch])
+        except BaseException as error:
+            if (this := runner()) is not None:
+                this._thread_error = error
+        finally:
+            is_stopping.set()
 
 
 class Follower:
-    def __init__(self, env: dict[str, str], projection: Projection, *,
-                 from_now_on: bool = False):
-        """`from_now_on`: a side effect switched on for an existing store (the
-        Telegram bridge) starts with the next event, not with all of history."""
+    def __init__(self, env: dict[str, str], projection: Projection):
         self._env = env
         self._projection = projection
         self._closed = threading.Event()
-        if from_now_on:
-            self._skip_history()
         self.runner = self._start()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True,
                                             name=f"follow-{projection.name}")
@@ -43,7 +78,7 @@ class Follower:
         self.runner.__exit__(None, None, None)
 
     def _start(self) -> BaseProjectionRunner:
-        runner = BaseProjectionRunner(
+        runner = BatchingRunner(
             projection=self._projection, application_class=Messenger,
             tracking_recorder=self._projection.view, topics=self._projection.topics,
             env=self._env)
@@ -73,15 +108,21 @@ class Follower:
                 log.exception("projection %s could not restart", self._projection.name)
                 backoff = min(backoff * 2, MAX_RESTART_S)
 
-    def _skip_history(self) -> None:
-        view = self._projection.view
-        if view.max_tracking_id(Messenger.name) is not None:
-            return
-        app = Messenger(self._env)
-        try:
-            last = app.recorder.max_notification_id()
-        finally:
-            app.close()
+
+def skip_history(env: dict[str, str], view) -> None:
+    """A side effect switched on for an existing store (the Telegram bridge)
+    starts with the next event, not with all of history: marks where it is
+    switched on, if it never ran, before this process serves anyone."""
+    if view.max_tracking_id(Messenger.name) is not None:
+        return
+    app = Messenger(env)
+    try:
+        last = app.recorder.max_notification_id()
+    finally:
+        app.close()
+    try:
         # Recorded even for an empty store (as 0): the next start must resume
         # from here, not skip what was stored while this one ran.
         view.insert_tracking(Tracking(Messenger.name, last or 0))
+    except IntegrityError:
+        pass  # another process marked it first

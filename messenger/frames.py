@@ -4,7 +4,7 @@ is only ever called through Commands.query."""
 
 from domain.errors import ChatNotFoundError, MessageNotFoundError
 from messenger import protocol
-from projections.inbox import CHAT, MESSAGE_DELETED, MESSAGE_NEW, READ, Change
+from projections.changes import CHAT, MESSAGE_DELETED, MESSAGE_NEW, READ, Change
 from projections.inbox_view import ChatSummary, InboxView, MessageRecord
 
 

@@ -12,12 +12,14 @@ import tornado.web
 
 from messenger import protocol
 from messenger.auth import Tokens
+from messenger.change_feed import ChangeFeed
 from messenger.commands import Commands
 from messenger.config import Config
 from messenger.connections import Connections
 from messenger.fanout import Fanout
 from messenger.frames import Frames
 from messenger.handlers import ChatSocket, Health, loggable_path
+from messenger.leadership import Leadership
 from messenger.position import ViewPosition
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
 from messenger.service_api import AuditChat, AuditUser, BookingNotifications, Users
@@ -50,16 +52,18 @@ class MessengerServer:
         loop = tornado.ioloop.IOLoop.current()
         self._executor = ThreadPoolExecutor(config.database_threads, "store")
         self.commands = Commands(self._executor)
-        self.position = ViewPosition(0)
-        self.fanout: Fanout | None = None
-        # The projection reports from its own thread; add_callback is the
-        # only thread-safe way onto the IOLoop.
-        self.store = await self.commands.query(
-            lambda: Store(config, on_change=lambda change: loop.add_callback(self._on_change, change)))
-        self.position.advance(await self.commands.query(lambda: self.store.view_position))
+        self.store = await self.commands.query(Store, config)
+        self.position = ViewPosition(await self.commands.query(lambda: self.store.view_position))
         frames = Frames(self.store.view, config.messages_window)
         self.fanout = Fanout(self.connections, self.commands, frames, self.position)
         self.fanout.start()
+        # The feed reads on its own thread; add_callback is the only
+        # thread-safe way onto the IOLoop.
+        self.feed = ChangeFeed(
+            self.store.view, self.position.position,
+            lambda head, changes: loop.add_callback(self.fanout.on_changes, head, changes),
+            **self.store.change_feed_settings)
+        self.feed.start()
         self.session = Session(
             self.store.app, frames, self.commands, self.position, self.connections,
             protocol.Limits(config.max_content_chars, config.max_page, config.requests_per_s,
@@ -90,6 +94,8 @@ class MessengerServer:
         else:
             log.info("Telegram bridge off: set MESSENGER_TELEGRAM_BOT_TOKEN and "
                      "MESSENGER_TELEGRAM_SUPPORT_CHAT_ID to bridge tech support")
+        self.leadership = Leadership(self._lead, self._stand_down, **self._lock_settings())
+        self.leadership.start()
         application = tornado.web.Application(
             [
                 (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens,
@@ -127,20 +133,36 @@ class MessengerServer:
         except Exception:
             log.exception("presence not recorded")
 
-    def _on_change(self, change) -> None:
-        if self.fanout is None:  # still starting: nobody is connected yet
-            self.position.advance(change.position)
-        else:
-            self.fanout.on_change(change)
+    def _lock_settings(self) -> dict:
+        settings = self.store.change_feed_settings
+        if "postgres" in settings:
+            return settings
+        return {"lock_file": settings["local_name"] + ".leader"}
+
+    # Called on the leadership thread: this process runs the followers of
+    # the events while it holds the lock.
+    def _lead(self) -> None:
+        self.store.lead()
+        if self.push is not None:
+            self.push.lead()
+        if self.telegram is not None:
+            self.telegram.lead()
+
+    def _stand_down(self) -> None:
+        for part in (self.telegram, self.push, self.store):
+            if part is not None:
+                part.stand_down()
 
     async def _is_healthy(self) -> bool:
-        return await self.commands.query(self.store.is_healthy)
+        return self.feed.is_running and await self.commands.query(self.store.is_healthy)
 
     async def stop(self) -> None:
         self._http.stop()
         for connection in self.connections.all():
             connection.close(1001, "server shutting down")
         await self._http.close_all_connections()
+        await self.commands.query(self.leadership.stop)
+        await self.commands.query(self.feed.stop)
         await self.fanout.stop()
         if self.telegram is not None:
             await self.commands.query(self.telegram.stop)

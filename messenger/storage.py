@@ -51,6 +51,9 @@ def _postgres_env(database_url: str) -> dict[str, str]:
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_POOL_SIZE": "10",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        # Every recorder, view and follower has a pool of its own: each keeps
+        # one connection open and grows only when used, so that a process
+        # idles on about a dozen connections and several fit in max_connections.
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "12",
     }

@@ -2,7 +2,6 @@
 from one database URL."""
 
 import logging
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from messenger.config import Config
 from messenger.follower import Follower
 from messenger.storage import is_postgres, persistence_env
 from messenger.audit import Auditor
+from messenger.change_feed import wake_local
 from projections.audit import AuditProjection
 from projections.audit_view import PostgresAuditView, SQLiteAuditView, stored_event
-from projections.inbox import Change, InboxProjection
+from projections.inbox import InboxProjection
 from projections.inbox_postgres import PostgresInboxView
 from projections.inbox_sqlite import SQLiteInboxView
 
@@ -59,31 +59,56 @@ def open_view(env: dict[str, str], name: str, recorder_class: type):
 
 
 class Store:
-    def __init__(self, config: Config, on_change: Callable[[Change], None] = lambda change: None):
+    """Opening it reads and writes; `lead()` also runs the projections, which
+    one process per store does (messenger/leadership.py)."""
+
+    def __init__(self, config: Config):
         self.env = store_env(config)
         self.app = Messenger(self.env)
         self.view = open_view(self.env, InboxProjection.name, view_class(config))
-        projection = InboxProjection(self.view)
-        projection.on_change = on_change
-        self.follower = Follower(self.env, projection)
         self.audit_view = open_view(self.env, AuditProjection.name, audit_view_class(config))
+        self.auditor = Auditor(self.app, self.audit_view)
+        self.follower: Follower | None = None
+        self.audit: Follower | None = None
+
+    @property
+    def change_feed_settings(self) -> dict:
+        """How a ChangeFeed of this store is woken (messenger/change_feed.py)."""
+        if self.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            return {"postgres": self.env}
+        return {"local_name": self.env[f"{InboxProjection.name.upper()}_SQLITE_DBNAME"]}
+
+    def lead(self) -> None:
+        projection = InboxProjection(self.view)
+        feed = self.change_feed_settings.get("local_name")
+        if feed:
+            projection.on_committed = lambda position: wake_local(feed)
+        self.follower = Follower(self.env, projection)
         self.audit = Follower(self.env, AuditProjection(
             self.audit_view, partial(stored_event, self.app.recorder)))
-        self.auditor = Auditor(self.app, self.audit_view)
+
+    def stand_down(self) -> None:
+        followers, self.follower, self.audit = (self.audit, self.follower), None, None
+        for follower in followers:
+            if follower is not None:
+                follower.close()
 
     @property
     def view_position(self) -> int:
         return self.view.max_tracking_id(Messenger.name) or 0
 
     def wait_for_view(self, timeout_s: float) -> None:
-        """Blocks until the views include every event stored so far."""
+        """Blocks until the views include every event stored so far, whichever
+        process runs the projections."""
         last = self.app.recorder.max_notification_id()
-        self.follower.wait(last, timeout_s)
-        self.audit.wait(last, timeout_s)
+        if last is not None:
+            self.view.wait(Messenger.name, last, timeout=timeout_s)
+            self.audit_view.wait(Messenger.name, last, timeout=timeout_s)
 
     def is_healthy(self) -> bool:
-        """The store answers and the inbox projection is still following it."""
-        if not self.follower.is_following:
+        """The store answers, and if this process runs the inbox projection,
+        it is still following."""
+        if self.follower is not None and not self.follower.is_following:
             return False
         try:
             self.view.max_tracking_id(Messenger.name)
@@ -93,8 +118,7 @@ class Store:
 
     def close(self) -> None:
         try:
-            self.audit.close()
-            self.follower.close()
+            self.stand_down()
         finally:
             self.view.datastore.close()
             self.audit_view.datastore.close()

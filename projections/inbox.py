@@ -1,9 +1,9 @@
 """Turns the messenger's events into the inbox view, one handler per event,
-and tells a listener what changed for whom once it is committed."""
+a batch of events per transaction, and records what changed for whom (the
+change log, projections/changes.py) in that same transaction."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -16,28 +16,14 @@ from domain.preferences import ChatPreferences
 from domain.reading import Reading
 from domain.upload import Upload
 from domain.user import User
+from projections.changes import (
+    CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, READ, Change)
 from projections.inbox_view import InboxView
 
 
-CHAT = "chat"  # a chat's name, members or settings changed, or it was started or deleted
-MESSAGE_NEW = "message_new"
-MESSAGE_EDITED = "message_edited"
-MESSAGE_DELETED = "message_deleted"
-READ = "read"  # a member read up to a message
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one event changed in the view, for live delivery: what happened,
-    to which chat, who should hear of it, and for whom the chat is gone."""
-
-    position: int
-    chat_id: str = ""
-    what: str = ""
-    users: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    message_id: str = ""
-    reader: str = ""
+# A change older than this is not delivered live: a rebuild replaying history
+# must not send it to connected clients again.
+LIVE_WINDOW_S = 300
 
 
 def stamp(moment: datetime) -> str:
@@ -50,7 +36,22 @@ class InboxProjection(Projection[InboxView]):
 
     def __init__(self, view: InboxView):
         super().__init__(view)
-        self.on_change: Callable[[Change], None] = lambda change: None
+        # Told the position of each batch once it is committed.
+        self.on_committed: Callable[[int], None] = lambda position: None
+        self._changes: list[Change] = []
+
+    def process_batch(self, batch: list[tuple[Any, Tracking, Any]]) -> None:
+        live_since = datetime.now(timezone.utc) - timedelta(seconds=LIVE_WINDOW_S)
+        head = batch[-1][1].notification_id
+        with self.view.batch() as c:
+            changes = []
+            for event, tracking, _ in batch:
+                self._changes.clear()
+                self.process_event(event, tracking)
+                if event.timestamp >= live_since:
+                    changes.extend(change for change in self._changes if change.what)
+            self.view.record_changes(c, changes, head)
+        self.on_committed(head)
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -162,4 +163,4 @@ class InboxProjection(Projection[InboxView]):
         self._changed(Change(tracking.notification_id, chat_id, CHAT, (event.user_id,)))
 
     def _changed(self, change: Change) -> None:
-        self.on_change(change)
+        self._changes.append(change)

@@ -9,6 +9,8 @@ from typing import NamedTuple
 from eventsourcing.persistence import Tracking
 
 from domain.errors import MessageNotFoundError
+from projections import changes
+from projections.changes import ChangeLog
 from projections.sql_view import SQLView
 
 TABLES = (
@@ -37,9 +39,10 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS inbox_attachments ("
     " upload_id TEXT NOT NULL, message_id TEXT NOT NULL, chat_id TEXT NOT NULL,"
     " PRIMARY KEY (upload_id, message_id))",
+    *changes.TABLES,
 )
 TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads",
-               "inbox_attachments")
+               "inbox_attachments", *changes.TABLE_NAMES)
 
 # Unread recounted from the messages after a member's read position: the
 # definition itself, so it cannot drift.
@@ -89,7 +92,7 @@ class StoredFile(NamedTuple):
     has_thumbnail: bool
 
 
-class InboxView(SQLView):
+class InboxView(ChangeLog, SQLView):
     TABLES = TABLES
     TABLE_NAMES = TABLE_NAMES
 

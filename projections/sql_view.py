@@ -3,6 +3,8 @@ rows and the tracking record committed in one transaction, and one base class
 per backend that adds the view's tables to the library's tracking recorder."""
 
 import re
+import threading
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
 from eventsourcing.persistence import Tracking
@@ -24,8 +26,32 @@ class SQLView:
     def _run(self, c, sql: str, **params) -> None:
         c.execute(self.placeholders(sql), params)
 
-    def _write(self, tracking: Tracking) -> "_WriteTransaction":
+    def _write(self, tracking: Tracking):
+        batch = self._batch_cursor()
+        if batch is not None:  # inside batch(): one transaction for many events
+            self._insert_tracking(batch, tracking)
+            return nullcontext(batch)
         return _WriteTransaction(self, tracking)
+
+    @contextmanager
+    def batch(self):
+        """Every write made in this thread inside it shares one transaction:
+        a batch of events costs one commit, and is stored whole or not at all."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._local().cursor = cursor
+            try:
+                yield cursor
+            finally:
+                self._local().cursor = None
+
+    def _batch_cursor(self):
+        return getattr(self._local(), "cursor", None)
+
+    def _local(self) -> threading.local:
+        try:
+            return self.__dict__["_batch_local"]
+        except KeyError:
+            return self.__dict__.setdefault("_batch_local", threading.local())
 
     def _read(self):
         return self.datastore.transaction(commit=False)

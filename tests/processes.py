@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,19 +35,25 @@ class Served:
         self.port = free_port()
 
     async def start(self) -> int:
+        self.log = tempfile.TemporaryFile()  # kept for the failure message
         self.process = subprocess.Popen(
             [sys.executable, "run.py", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         client = tornado.httpclient.AsyncHTTPClient()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the server exited"
+            assert self.process.poll() is None, f"the server exited:\n{self.last_words()}"
             try:
                 answer = await client.fetch(f"http://127.0.0.1:{self.port}/healthz")
                 return answer.code
             except (OSError, tornado.httpclient.HTTPClientError):
                 await asyncio.sleep(0.1)
-        raise AssertionError("the server did not become ready")
+        self.kill()
+        raise AssertionError(f"the server did not become ready:\n{self.last_words()}")
+
+    def last_words(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
 
     def url(self, token: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws?token={token}"

@@ -107,6 +107,7 @@ async def test_unread_counts_equal_a_recomputation_from_the_events_and_survive_a
     await harness.stop()
     drop_view(config)
     rebuilt = Store(config)
+    rebuilt.lead()
     try:
         rebuilt.wait_for_view(timeout_s=30)
         views_after = {user: (rebuilt.view.chat_list(user), [

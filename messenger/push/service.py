@@ -47,7 +47,6 @@ class PushService:
         self._env = env
         self._app = app
         self._inbox = inbox
-        self._stopping = threading.Event()
         self.process_id = uuid.uuid4().hex
 
     def start(self) -> bool:
@@ -62,12 +61,27 @@ class PushService:
         view_class = PostgresPushView if is_postgres(self._config.database_url) else SQLitePushView
         self.view = open_view(self._env, PushSender.name, view_class)
         self.view.heartbeat(self.process_id)
+        self._follower: Follower | None = None
+        return True
+
+    def lead(self) -> None:
+        """Sends pushes: one process per store does (messenger/leadership.py)."""
+        self._term = threading.Event()
         sender = PushSender(self.view, self._inbox, self._providers,
                             lambda platform, token, reason: self._app.reject_device(
                                 platform, token, reason),
-                            self._stopping)
+                            self._term)
         self._follower = Follower(self._env, sender)
-        return True
+
+    def stand_down(self) -> None:
+        follower, self._follower = self._follower, None
+        if follower is None:
+            return
+        self._term.set()
+        try:
+            follower.close()
+        except StoppedError:
+            pass  # the event being pushed is taken up again by the next leader
 
     # Presence, called off the IOLoop when a user's first connection here
     # opens and their last one closes, and on a timer.
@@ -81,11 +95,8 @@ class PushService:
         self.view.heartbeat(self.process_id)
 
     def stop(self) -> None:
-        self._stopping.set()
         try:
-            self._follower.close()
-        except StoppedError:
-            pass  # the event being pushed is taken up again after the next start
+            self.stand_down()
         finally:
             self.view.forget_process(self.process_id)
             for provider in set(self._providers.values()):

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from domain.application import Messenger
 from messenger.config import Config, ConfigError
 from messenger.storage import is_postgres
-from messenger.follower import Follower
+from messenger.follower import Follower, skip_history
 from messenger.store import open_view
 from messenger.telegram.bot_api import BotApi, StoppedError
 from messenger.telegram.polling import LongPolling
@@ -49,19 +49,37 @@ class TelegramBridge:
         api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._stopping)
         view_class = PostgresPostsView if is_postgres(config.database_url) else SQLitePostsView
         self._posts = open_view(self._env, TelegramPoster.name, view_class)
-        self._follower = Follower(
-            self._env, TelegramPoster(self._posts, api, config.telegram_support_chat_id),
-            from_now_on=True)
+        skip_history(self._env, self._posts)
+        self._follower: Follower | None = None
         self.replies = SupportReplies(self._app, self._posts, api,
                                       config.telegram_support_chat_id)
-        if config.telegram_mode == "polling":
-            LongPolling(api, self.replies, self._stopping).start()
-        else:
+        if config.telegram_mode == "webhook":
             # In the background: an unreachable Telegram must not keep the server from starting.
             url = config.public_url + WEBHOOK_PATH + self._secret
             threading.Thread(target=self._register_webhook, args=(api, url), daemon=True).start()
         log.info("Telegram bridge on (%s) for support chat %s", config.telegram_mode,
                  config.telegram_support_chat_id)
+
+    def lead(self) -> None:
+        """Posts to Telegram, and polls it in development: one process per
+        store does (messenger/leadership.py)."""
+        config = self._config
+        self._term = threading.Event()
+        api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._term)
+        self._follower = Follower(
+            self._env, TelegramPoster(self._posts, api, config.telegram_support_chat_id))
+        if config.telegram_mode == "polling":
+            LongPolling(api, self.replies, self._term).start()
+
+    def stand_down(self) -> None:
+        follower, self._follower = self._follower, None
+        if follower is None:
+            return
+        self._term.set()
+        try:
+            follower.close()
+        except StoppedError:
+            pass  # what was being posted is posted by the next leader
 
     def _register_webhook(self, api: BotApi, url: str) -> None:
         try:
@@ -82,8 +100,6 @@ class TelegramBridge:
         if hasattr(self, "_webhook_executor"):
             self._webhook_executor.shutdown(wait=True)
         try:
-            self._follower.close()
-        except StoppedError:
-            pass  # what was being posted is posted after the next start
+            self.stand_down()
         finally:
             self._posts.datastore.close()

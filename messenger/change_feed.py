@@ -1,0 +1,106 @@
+"""Reads the inbox's change log (projections/changes.py) in order, on a thread
+of its own, and hands every process what the view committed: the changes to
+deliver to its connections, and how far the view has got.
+
+Woken by PostgreSQL's LISTEN/NOTIFY, which also reaches the other server
+processes, or for SQLite by the projection in this process; either way it also
+looks every POLL_INTERVAL_S, so a lost notification only delays."""
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+
+import psycopg
+
+from projections.changes import Change
+from projections.inbox_postgres import CHANNEL
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_S = 0.5
+RECONNECT_S = 1.0
+
+_local_wakers: dict[str, set[threading.Event]] = defaultdict(set)
+_local_lock = threading.Lock()
+
+
+def wake_local(name: str) -> None:
+    """Called by the inbox projection after each commit, for feeds in this process."""
+    with _local_lock:
+        events = list(_local_wakers[name])
+    for event in events:
+        event.set()
+
+
+class ChangeFeed:
+    def __init__(self, view, position: int, deliver: Callable[[int, list[Change]], None], *,
+                 local_name: str = "", postgres: dict[str, str] | None = None):
+        """`deliver(head, changes)` is called in order, from the feed's thread.
+        Give `postgres` connection settings to listen there, else `local_name`."""
+        self._view = view
+        self.position = position
+        self._deliver = deliver
+        self._local_name = local_name
+        self._postgres = postgres
+        self._stopped = threading.Event()
+        self._woken = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="change-feed", daemon=True)
+
+    def start(self) -> None:
+        if self._postgres is None:
+            with _local_lock:
+                _local_wakers[self._local_name].add(self._woken)
+        else:
+            threading.Thread(target=self._listen, name="change-feed-listen", daemon=True).start()
+        self._thread.start()
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._woken.set()
+        with _local_lock:
+            _local_wakers[self._local_name].discard(self._woken)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            self._woken.wait(POLL_INTERVAL_S)
+            self._woken.clear()
+            try:
+                self._read_all()
+            except Exception:
+                log.exception("change log not read; trying again")
+                self._stopped.wait(RECONNECT_S)
+
+    def _read_all(self) -> None:
+        while not self._stopped.is_set():
+            head, changes = self._view.changes_after(self.position)
+            if head <= self.position:
+                return
+            self._deliver(head, changes)
+            self.position = head
+
+    def _listen(self) -> None:
+        """Turns NOTIFYs into wake-ups, reconnecting after any failure."""
+        settings = self._postgres
+        while not self._stopped.is_set():
+            try:
+                with psycopg.connect(
+                        host=settings["POSTGRES_HOST"], port=settings["POSTGRES_PORT"],
+                        dbname=settings["POSTGRES_DBNAME"], user=settings["POSTGRES_USER"],
+                        password=settings["POSTGRES_PASSWORD"], autocommit=True,
+                        connect_timeout=int(settings.get("POSTGRES_CONNECT_TIMEOUT", "5"))
+                ) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    self._woken.set()  # anything committed before LISTEN took effect
+                    while not self._stopped.is_set():
+                        for _ in connection.notifies(timeout=POLL_INTERVAL_S):
+                            self._woken.set()
+            except Exception as error:
+                if not self._stopped.is_set():
+                    log.warning("change log: not listening (%s); reconnecting", error)
+                    self._stopped.wait(RECONNECT_S)

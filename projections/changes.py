@@ -1,0 +1,74 @@
+"""The change log: what each committed batch of the inbox view changed for
+whom, written in the batch's own transaction. Every server process reads it
+to deliver live updates to its own connections, so a message sent through one
+process reaches members connected to another, through the database alone."""
+
+import json
+from dataclasses import dataclass
+
+CHAT = "chat"  # a chat's name, members or settings changed, or it was started or deleted
+MESSAGE_NEW = "message_new"
+MESSAGE_EDITED = "message_edited"
+MESSAGE_DELETED = "message_deleted"
+READ = "read"  # a member read up to a message
+
+# Live delivery is for the present: a process further behind than this many
+# events has lost its clients' attention anyway (they resync when they reconnect).
+KEEP_CHANGES = 100_000
+READ_LIMIT = 1000
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS inbox_changes ("
+    " position BIGINT PRIMARY KEY, chat_id TEXT NOT NULL, what TEXT NOT NULL,"
+    " users TEXT NOT NULL, removed TEXT NOT NULL, message_id TEXT NOT NULL,"
+    " reader TEXT NOT NULL)",
+)
+TABLE_NAMES = ("inbox_changes",)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one event changed in the view, for live delivery: what happened,
+    to which chat, who should hear of it, and for whom the chat is gone."""
+
+    position: int
+    chat_id: str = ""
+    what: str = ""
+    users: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    message_id: str = ""
+    reader: str = ""
+
+
+class ChangeLog:
+    """Mixed into the inbox view (an SQLView)."""
+
+    def record_changes(self, c, changes: list[Change], head: int) -> None:
+        if changes:
+            c.executemany(self.placeholders(
+                "INSERT INTO inbox_changes VALUES (:position, :chat, :what, :users, :removed,"
+                " :message, :reader)"), [
+                {"position": change.position, "chat": change.chat_id, "what": change.what,
+                 "users": json.dumps(change.users), "removed": json.dumps(change.removed),
+                 "message": change.message_id, "reader": change.reader}
+                for change in changes])
+        self._run(c, "DELETE FROM inbox_changes WHERE position <= :horizon",
+                  horizon=head - KEEP_CHANGES)
+        self._announce(c, head)
+
+    def _announce(self, c, head: int) -> None:
+        """Wakes the readers of the log, if the database can (PostgreSQL's NOTIFY)."""
+
+    def changes_after(self, position: int) -> tuple[int, list[Change]]:
+        """How far the view has got, and the changes after `position` up to there."""
+        with self._read() as c:
+            head = self._max_tracking_id(self.APPLICATION, c) or 0
+            self._run(c, "SELECT * FROM inbox_changes WHERE position > :after"
+                         " AND position <= :head ORDER BY position LIMIT :limit",
+                      after=position, head=head, limit=READ_LIMIT)
+            rows = c.fetchall()
+        if len(rows) == READ_LIMIT:
+            head = rows[-1]["position"]  # the rest on the next read
+        return head, [Change(row["position"], row["chat_id"], row["what"],
+                             tuple(json.loads(row["users"])), tuple(json.loads(row["removed"])),
+                             row["message_id"], row["reader"]) for row in rows]
