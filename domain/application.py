@@ -12,6 +12,7 @@ from eventsourcing.persistence import RecordConflictError
 from domain import ids
 from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
+from domain.group_commit import BatchConflictError, GroupCommit
 from domain.errors import (
     ChatNotFoundError,
     InvalidChatError,
@@ -41,6 +42,10 @@ class Messenger(Application[UUID]):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._group = GroupCommit(self.save)
 
     @property
     def support_user(self) -> str:
@@ -325,15 +330,19 @@ class Messenger(Application[UUID]):
         """Saves the aggregates build() returns with the id they are about; a
         concurrent writer of the same aggregate (two first connections, two
         requests for one direct chat) makes it load and decide again."""
-        for attempt in range(SAVE_ATTEMPTS):
+        alone, conflicts = False, 0
+        while True:
             about, aggregates = build()
             try:
-                recordings = self.save(*aggregates)
+                recordings = self.save(*aggregates) if alone else self._group.save(aggregates)
+            except BatchConflictError:
+                alone = True  # another's conflict, perhaps: decide again, without them
+                continue
             except RecordConflictError:
-                if attempt == SAVE_ATTEMPTS - 1:
+                conflicts += 1
+                if conflicts == SAVE_ATTEMPTS:
                     raise
                 continue
             created = any(r.domain_event.originator_id == about
                           and r.domain_event.originator_version == 1 for r in recordings)
             return Saved(about, tuple(r.notification.id for r in recordings), created)
-        raise AssertionError("unreachable")
