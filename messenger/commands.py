@@ -31,8 +31,8 @@ class Commands:
             self._in_flight.discard(done)
             done.set_result(None)
 
-    async def origin_of(self, position: int) -> Any:
-        """The connection whose command stored `position`, if one here did.
+    async def origins_of(self, positions: list[int]) -> dict[int, Any]:
+        """The connections whose commands stored these positions, where one here did.
 
         The projection can report an event before the executor hands its
         command's result back to the IOLoop. Any command that could have stored
@@ -41,4 +41,10 @@ class Commands:
         in_flight = list(self._in_flight)
         if in_flight:
             await asyncio.wait(in_flight)
-        return self._origins.pop(position, None)
+        found = {position: self._origins.pop(position) for position in positions
+                 if position in self._origins}
+        # Positions up to here that are left changed nothing anyone is told of.
+        top = max(positions, default=0)
+        for position in [p for p in self._origins if p <= top]:
+            del self._origins[position]
+        return found

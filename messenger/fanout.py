@@ -14,6 +14,8 @@ from projections.changes import Change
 
 log = logging.getLogger(__name__)
 
+MAX_BATCH = 200  # changes rendered in one trip to the database thread
+
 
 class Fanout:
     def __init__(self, connections: Connections, commands: Commands, frames: Frames,
@@ -41,28 +43,43 @@ class Fanout:
 
     async def _run(self) -> None:
         while True:
-            change = await self._changes.get()
+            # What piled up while the last batch was delivered goes out together:
+            # one trip to the database thread, not one per change.
+            changes = [await self._changes.get()]
+            while not self._changes.empty() and len(changes) < MAX_BATCH:
+                changes.append(self._changes.get_nowait())
             try:
-                await self._deliver(change)
+                await self._deliver(changes)
             except Exception:
-                log.exception("live delivery of event %s failed", change.position)
+                log.exception("live delivery of events %s to %s failed",
+                              changes[0].position, changes[-1].position)
 
-    async def _deliver(self, change: Change) -> None:
-        origin = await self._commands.origin_of(change.position)
-        targets: dict[str, list] = {}
-        for user_id in dict.fromkeys(change.users + change.removed):
-            connections = [c for c in self._connections.of(user_id) if c is not origin]
-            if connections:
-                targets[user_id] = connections
-        if not targets:
+    async def _deliver(self, changes: list[Change]) -> None:
+        origins = await self._commands.origins_of([change.position for change in changes])
+        plans = []
+        for change in changes:
+            origin = origins.get(change.position)
+            targets: dict[str, list] = {}
+            for user_id in dict.fromkeys(change.users + change.removed):
+                connections = [c for c in self._connections.of(user_id) if c is not origin]
+                if connections:
+                    targets[user_id] = connections
+            if targets:
+                plans.append((change, targets))
+        if not plans:
             return
-        versions = {user_id: {c.version for c in connections}
-                    for user_id, connections in targets.items()}
-        frames = await self._commands.query(self._frames.after_change, change, versions)
-        for user_id, connections in targets.items():
-            # Encoded once per user and version, whatever the number of connections.
-            texts = {version: [protocol.encode(frame) for frame in frames[user_id, version]]
-                     for version in versions[user_id]}
-            for connection in connections:
-                for text in texts[connection.version]:
-                    connection.send(text)
+        rendered = await self._commands.query(self._frames.after_changes, [
+            (change, {user_id: {c.version for c in connections}
+                      for user_id, connections in targets.items()})
+            for change, targets in plans])
+        # A frame shared by many recipients is encoded once (`rendered` keeps
+        # the frames alive, so their ids stay theirs).
+        texts: dict[int, str] = {}
+        for (change, targets), frames in zip(plans, rendered):
+            for user_id, connections in targets.items():
+                for connection in connections:
+                    for frame in frames[user_id, connection.version]:
+                        text = texts.get(id(frame))
+                        if text is None:
+                            text = texts[id(frame)] = protocol.encode(frame)
+                        connection.send(text)

@@ -4,7 +4,7 @@ is only ever called through Commands.query."""
 
 from domain.errors import ChatNotFoundError, MessageNotFoundError
 from messenger import protocol
-from projections.changes import CHAT, MESSAGE_DELETED, MESSAGE_NEW, READ, Change
+from projections.changes import CHAT, MESSAGE_EDITED, READ, Change
 from projections.inbox_view import ChatSummary, InboxView, MessageRecord
 
 
@@ -69,6 +69,9 @@ class Frames:
 
     # --- live delivery --------------------------------------------------------
 
+    def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]]) -> list[dict]:
+        return [self.after_change(change, targets) for change, targets in changes]
+
     def after_change(self, change: Change,
                      targets: dict[str, set[int]]) -> dict[tuple[str, int], list[dict]]:
         """For each user and protocol version they are connected with, what they
@@ -78,7 +81,7 @@ class Frames:
         v1_users = [user for user, versions in targets.items() if 1 in versions]
         if change.what.startswith("message") and v1_users:
             window = self._after_message(v1_users, change.chat_id)
-        message = None
+        delta = None  # version 2's frames about a message, shared by all who get them
         for user_id, versions in targets.items():
             for version in versions:
                 if user_id in change.removed:
@@ -92,19 +95,26 @@ class Frames:
                 elif version == 1:
                     frames[user_id, version] = window[user_id]
                 else:
-                    message = message or self._view.message(change.message_id)
-                    # None: the chat was deleted since; there is nothing to show.
-                    frames[user_id, version] = (
-                        self._message_delta(user_id, change, message) if message else [])
+                    delta = delta or self._message_delta(change)
+                    frame, unread = delta
+                    if frame is None:
+                        frames[user_id, version] = []
+                    elif user_id in unread:
+                        frames[user_id, version] = [
+                            frame, protocol.unread_frame(change.chat_id, unread[user_id])]
+                    else:
+                        frames[user_id, version] = [frame]
         return frames
 
-    def _message_delta(self, user_id: str, change: Change, message: MessageRecord) -> list[dict]:
-        shown = [protocol.message_frame(change.what, message)]
-        if change.what in (MESSAGE_NEW, MESSAGE_DELETED):
-            chat = self._view.chat(user_id, change.chat_id)
-            if chat is not None:
-                shown.append(protocol.unread_frame(change.chat_id, chat.unread))
-        return shown
+    def _message_delta(self, change: Change) -> tuple[dict | None, dict[str, int]]:
+        """The message's frame (or none: the chat was deleted since), and the
+        unread counts that come with it."""
+        message = self._view.message(change.message_id)
+        if message is None:
+            return None, {}
+        unread = ({} if change.what == MESSAGE_EDITED
+                  else self._view.unread_counts(change.chat_id))
+        return protocol.message_frame(change.what, message), unread
 
     def _after_read(self, user_id: str, change: Change, version: int) -> list[dict]:
         """The reader's own connections learn their unread count; the other
