@@ -37,10 +37,18 @@ class AuditProjection(Projection[AuditView]):
         super().__init__(view)
         self._stored = stored  # the event as it is in the store, by notification id
 
+    def process_batch(self, batch: list[tuple[object, Tracking, Notification]]) -> None:
+        """One transaction per batch, hashing the stored events the batch came with."""
+        with self.view.batch():
+            for domain_event, tracking, stored in batch:
+                self._index(domain_event, stored, tracking)
+
     def process_event(self, domain_event, tracking: Tracking) -> None:
+        self._index(domain_event, self._stored(tracking.notification_id), tracking)
+
+    def _index(self, domain_event, stored: Notification, tracking: Tracking) -> None:
         chat_id = chat_of(domain_event)
         if chat_id is None:
             self.view.skip(tracking)
             return
-        self.view.append(chat_id, self._stored(tracking.notification_id), users_in(domain_event),
-                         tracking)
+        self.view.append(chat_id, stored, users_in(domain_event), tracking)
