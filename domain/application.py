@@ -14,6 +14,7 @@ from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
 from domain.group_commit import BatchConflictError, GroupCommit
 from domain.errors import (
+    GroupTooLargeError,
     ChatNotFoundError,
     InvalidChatError,
     MessageNotFoundError,
@@ -78,6 +79,7 @@ class Messenger(Application[UUID]):
         others = [user for user in dict.fromkeys(with_users) if user != by]
         if not others:
             raise InvalidChatError("a chat needs at least one other user")
+        self._check_group_size(1 + len(others))
 
         def creation():
             aggregates = self._unknown_users([by, *others])
@@ -140,6 +142,7 @@ class Messenger(Application[UUID]):
     def add_users(self, by: str, chat_id: UUID, users: list[str]) -> Saved:
         def adding():
             chat = self._chat(chat_id)
+            self._check_group_size(len(set(chat.members) | set(users)))
             chat.add_members(by, users)
             return chat_id, [*self._unknown_users(users), chat]
 
@@ -325,6 +328,11 @@ class Messenger(Application[UUID]):
     @staticmethod
     def _default_name(members: list[str], names: dict[str, str]) -> str:
         return ", ".join(names.get(user) or user for user in members)
+
+    def _check_group_size(self, members: int) -> None:
+        limit = int(self.env.get("MAX_GROUP_MEMBERS") or 1000)
+        if members > limit:
+            raise GroupTooLargeError(f"a group holds at most {limit} members")
 
     def _save(self, build: Callable[[], tuple[UUID, list[Aggregate]]]) -> Saved:
         """Saves the aggregates build() returns with the id they are about; a

@@ -35,3 +35,7 @@ class ReadOnlyChatError(ForbiddenError):
 
 class InvalidChatError(MessengerError):
     """The chat asked for cannot be made (for example, with nobody else in it)."""
+
+
+class GroupTooLargeError(InvalidChatError):
+    """A group would have more members than the configured maximum."""

@@ -16,12 +16,13 @@ class InvalidTokenError(Exception):
 class Identity:
     user_id: str
     name: str
-    expires_at: float | None = None  # the token's exp, in seconds since the epoch
+    expires_at: float | None = None  # the token's exp with the leeway, seconds since the epoch
 
 
 class Tokens:
-    def __init__(self, secret: str):
+    def __init__(self, secret: str, leeway_s: int = 0):
         self._secret = secret
+        self._leeway_s = leeway_s  # clocks differ: exp and nbf are judged this kindly
 
     def issue(self, user_id: str, name: str = "", ttl_s: int | None = None) -> str:
         claims: dict = {"sub": user_id, "iat": int(time.time())}
@@ -35,11 +36,15 @@ class Tokens:
         if not token:
             raise InvalidTokenError("no token")
         try:
+            # One algorithm, fixed: a token cannot choose "none" or another key type.
             claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM],
-                                options={"require": ["sub"]})
+                                options={"require": ["sub"]}, leeway=self._leeway_s)
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
         user_id, name = claims["sub"], claims.get("name", "")
         if not isinstance(user_id, str) or not user_id or not isinstance(name, str):
             raise InvalidTokenError("sub must be a non-empty string, name a string")
-        return Identity(user_id, name, claims.get("exp"))
+        expires_at = claims.get("exp")
+        if expires_at is not None:
+            expires_at += self._leeway_s  # when this server stops accepting it
+        return Identity(user_id, name, expires_at)

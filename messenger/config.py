@@ -46,6 +46,11 @@ class Config:
     max_page: int = 1000
     requests_per_s: float = 10.0
     request_burst: int = 100
+    user_requests_per_s: float = 30.0  # all of one user's connections to a process together
+    user_request_burst: int = 300
+    max_connections_per_user: int = 20  # to one process
+    max_group_members: int = 1000
+    token_leeway_s: int = 30  # clock skew allowed on a token's exp and nbf
     max_pending_bytes: int = 4 * 1024 * 1024
     support_user_id: str = "support"
     support_chat_name: str = "Техподдержка"
@@ -120,6 +125,14 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
         requests_per_s=float(setting("limits", "requests_per_s", defaults.requests_per_s,
                                      (int, float))),
         request_burst=setting("limits", "request_burst", defaults.request_burst, int),
+        user_requests_per_s=float(setting("limits", "user_requests_per_s",
+                                          defaults.user_requests_per_s, (int, float))),
+        user_request_burst=setting("limits", "user_request_burst", defaults.user_request_burst,
+                                   int),
+        max_connections_per_user=setting("limits", "max_connections_per_user",
+                                         defaults.max_connections_per_user, int),
+        max_group_members=setting("limits", "max_group_members", defaults.max_group_members, int),
+        token_leeway_s=setting("auth", "clock_skew_s", defaults.token_leeway_s, int),
         max_pending_bytes=setting("limits", "max_pending_bytes", defaults.max_pending_bytes, int),
         support_user_id=setting("system", "support_user_id", defaults.support_user_id),
         support_chat_name=setting("system", "support_chat_name", defaults.support_chat_name),

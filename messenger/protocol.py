@@ -134,6 +134,9 @@ class Limits:
     max_page: int
     requests_per_s: float = 10.0
     request_burst: int = 100
+    user_requests_per_s: float = 30.0
+    user_request_burst: int = 300
+    max_connections_per_user: int = 20
 
 
 def envelope(text: str | bytes) -> tuple[str, Any, Any]:

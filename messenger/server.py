@@ -67,9 +67,10 @@ class MessengerServer:
         self.session = Session(
             self.store.app, frames, self.commands, self.position, self.connections,
             protocol.Limits(config.max_content_chars, config.max_page, config.requests_per_s,
-                            config.request_burst),
+                            config.request_burst, config.user_requests_per_s,
+                            config.user_request_burst, config.max_connections_per_user),
         )
-        self.tokens = Tokens(config.jwt_secret)
+        self.tokens = Tokens(config.jwt_secret, config.token_leeway_s)
         service = {"app": self.store.app, "commands": self.commands, "position": self.position,
                    "config": config}
         self.push = PushService(config, self.store.env, self.store.app, self.store.view)

@@ -12,6 +12,7 @@ from domain.application import Messenger, Saved
 from domain.errors import (
     ChatNotFoundError,
     ForbiddenError,
+    GroupTooLargeError,
     InvalidChatError,
     MessageNotFoundError,
     UploadNotFoundError,
@@ -56,10 +57,14 @@ class Session:
         self._connections = connections
         self._limits = limits
         self._buckets: dict[Connection, TokenBucket] = {}
+        self._user_buckets: dict[str, TokenBucket] = {}
 
     async def connected(self, connection: Connection, identity: Identity) -> None:
         """A first connection registers the user (and so their tech-support
         chat) before their chat list is sent."""
+        if len(self._connections.of(identity.user_id)) >= self._limits.max_connections_per_user:
+            connection.close(1008, "too many connections for this user")
+            return
         self._connections.add(connection)
         saved = await self._commands.run(connection, self._app.register_user,
                                          identity.user_id, identity.name)
@@ -70,6 +75,8 @@ class Session:
     def disconnected(self, connection: Connection) -> None:
         self._connections.discard(connection)
         self._buckets.pop(connection, None)
+        if not self._connections.of(connection.user_id):
+            self._user_buckets.pop(connection.user_id, None)
 
     def _bucket(self, connection: Connection) -> TokenBucket:
         bucket = self._buckets.get(connection)
@@ -78,9 +85,20 @@ class Session:
                                                              self._limits.request_burst)
         return bucket
 
+    def _wait_s(self, connection: Connection) -> float:
+        """0 if the request may go: within its connection's and its user's limits."""
+        wait_s = self._bucket(connection).take()
+        if wait_s:
+            return wait_s
+        bucket = self._user_buckets.get(connection.user_id)
+        if bucket is None:
+            bucket = self._user_buckets[connection.user_id] = TokenBucket(
+                self._limits.user_requests_per_s, self._limits.user_request_burst)
+        return bucket.take()
+
     async def handle(self, connection: Connection, text: str | bytes) -> None:
         request_type, request_id = "", None
-        wait_s = self._bucket(connection).take()  # malformed frames count too
+        wait_s = self._wait_s(connection)  # malformed frames count too
         try:
             request_type, request_id, data = protocol.envelope(text)
             if wait_s:
@@ -98,6 +116,8 @@ class Session:
             frames = [protocol.error_frame(protocol.NOT_FOUND, f"no such {what}", request_type)]
         except ForbiddenError as error:
             frames = [protocol.error_frame(protocol.FORBIDDEN, str(error), request_type)]
+        except GroupTooLargeError as error:
+            frames = [protocol.error_frame(protocol.TOO_LARGE, str(error), request_type)]
         except InvalidChatError as error:
             frames = [protocol.error_frame(protocol.BAD_REQUEST, str(error), request_type)]
         except (PersistenceError, asyncio.TimeoutError):

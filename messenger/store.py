@@ -33,6 +33,7 @@ def store_env(config: Config) -> dict[str, str]:
     env["BOOKINGS_SENDER_ID"] = config.bookings_sender_id
     env["BOT_BOOKINGS_CHAT_NAME"] = config.bot_bookings_chat_name
     env["ONLINE_BOOKINGS_CHAT_NAME"] = config.online_bookings_chat_name
+    env["MAX_GROUP_MEMBERS"] = str(config.max_group_members)
     if not is_postgres(config.database_url):
         # Each follower of the events gets a file of its own beside them: its
         # tracking table is then its own, and rebuilding it never touches the events.

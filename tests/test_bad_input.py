@@ -1,13 +1,15 @@
 """Every bad frame gets its error, changes nothing, and the connection goes on."""
 
 import json
+import time
 import uuid
 
+import jwt
 import pytest
 import tornado.httpclient
 import tornado.websocket
 
-from tests.conftest import by_id
+from tests.conftest import SECRET, by_id
 
 
 async def alice_and_bob(harness):
@@ -119,19 +121,38 @@ async def test_an_oversized_frame_closes_the_connection(harness, config):
     assert alice.socket.close_code == 1009
 
 
-@pytest.mark.parametrize("token", [None, "garbage", "expired", "foreign"])
+def signed(claims: dict, algorithm: str = "HS256", key: str = SECRET) -> str:
+    return jwt.encode({"sub": "alice", **claims}, key, algorithm=algorithm)
+
+
+@pytest.mark.parametrize("token", [None, "garbage", "expired", "foreign", "not_yet_valid",
+                                   "alg_none", "other_alg"])
 @pytest.mark.gen_test(timeout=60)
 async def test_no_connection_without_a_valid_token(harness, token):
     from messenger.auth import Tokens
+    now = int(time.time())
     query = {
         None: "",
         "garbage": "?token=abc.def.ghi",
-        "expired": f"?token={harness.tokens.issue('alice', ttl_s=-10)}",
+        # Beyond the 30 s of clock skew allowed by default.
+        "expired": f"?token={harness.tokens.issue('alice', ttl_s=-120)}",
+        "not_yet_valid": f"?token={signed({'nbf': now + 120})}",
         "foreign": f"?token={Tokens('another-secret-of-at-least-32-bytes!').issue('alice')}",
+        "alg_none": f"?token={signed({}, algorithm='none', key=None)}",
+        "other_alg": f"?token={signed({}, algorithm='HS512')}",  # the right secret, though
     }[token]
     with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
         await tornado.websocket.websocket_connect(harness.url + query)
     assert refused.value.code == 401
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_clocks_a_little_apart_are_forgiven(harness):
+    now = int(time.time())
+    for claims in ({"exp": now - 5}, {"nbf": now + 5}):
+        socket = await tornado.websocket.websocket_connect(f"{harness.url}?token={signed(claims)}")
+        assert json.loads(await socket.read_message())["type"] == "chat_list"
+        socket.close()
 
 
 @pytest.mark.gen_test(timeout=60)
