@@ -45,6 +45,9 @@ class ChangeFeed:
         self._postgres = postgres
         self._stopped = threading.Event()
         self._woken = threading.Event()
+        # Whether the database answers, as this feed's own connection finds:
+        # while it does not, requests are refused at once instead of waiting.
+        self.database_up = True
         self._thread = threading.Thread(target=self._run, name="change-feed", daemon=True)
 
     def start(self) -> None:
@@ -96,11 +99,17 @@ class ChangeFeed:
                         connect_timeout=int(settings.get("POSTGRES_CONNECT_TIMEOUT", "5"))
                 ) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    if not self.database_up:
+                        log.warning("the database answers again")
+                    self.database_up = True
                     self._woken.set()  # anything committed before LISTEN took effect
                     while not self._stopped.is_set():
                         for _ in connection.notifies(timeout=POLL_INTERVAL_S):
                             self._woken.set()
             except Exception as error:
                 if not self._stopped.is_set():
-                    log.warning("change log: not listening (%s); reconnecting", error)
+                    if self.database_up:
+                        log.error("the database does not answer (%s); refusing requests"
+                                  " until it does", error)
+                    self.database_up = False
                     self._stopped.wait(RECONNECT_S)

@@ -66,6 +66,7 @@ class MessengerServer:
         self.feed.start()
         self.session = Session(
             self.store.app, frames, self.commands, self.position, self.connections,
+            lambda: self.feed.database_up,
             protocol.Limits(config.max_content_chars, config.max_page, config.requests_per_s,
                             config.request_burst, config.user_requests_per_s,
                             config.user_request_burst, config.max_connections_per_user),
@@ -155,7 +156,8 @@ class MessengerServer:
                 part.stand_down()
 
     async def _is_healthy(self) -> bool:
-        return self.feed.is_running and await self.commands.query(self.store.is_healthy)
+        return (self.feed.is_running and self.feed.database_up
+                and await self.commands.query(self.store.is_healthy))
 
     async def stop(self) -> None:
         self._http.stop()

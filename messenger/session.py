@@ -4,6 +4,7 @@ replies in the seed's shapes. Rules live in the domain; this only translates."""
 
 import asyncio
 import logging
+from collections.abc import Callable
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
@@ -49,12 +50,14 @@ VIEW_WAIT_S = 10.0
 
 class Session:
     def __init__(self, app: Messenger, frames: Frames, commands: Commands,
-                 position: ViewPosition, connections: Connections, limits: protocol.Limits):
+                 position: ViewPosition, connections: Connections,
+                 database_up: Callable[[], bool], limits: protocol.Limits):
         self._app = app
         self._frames = frames
         self._commands = commands
         self._position = position
         self._connections = connections
+        self._database_up = database_up
         self._limits = limits
         self._buckets: dict[Connection, TokenBucket] = {}
         self._user_buckets: dict[str, TokenBucket] = {}
@@ -64,6 +67,9 @@ class Session:
         chat) before their chat list is sent."""
         if len(self._connections.of(identity.user_id)) >= self._limits.max_connections_per_user:
             connection.close(1008, "too many connections for this user")
+            return
+        if not self._database_up():
+            connection.close(1013, "the store is unavailable: reconnect later")
             return
         self._connections.add(connection)
         saved = await self._commands.run(connection, self._app.register_user,
@@ -107,7 +113,11 @@ class Session:
                     retry_after_s=round(wait_s, 3)), request_id))
                 return
             request = protocol.parse(request_type, data, connection.user_id, self._limits)
-            frames = await self._answer(connection, request)
+            if self._database_up():
+                frames = await self._answer(connection, request)
+            else:  # answered at once, not after the store's own timeouts
+                frames = [protocol.error_frame(protocol.UNAVAILABLE,
+                                               "store unavailable, try again", request_type)]
         except ProtocolError as error:
             frames = [protocol.error_frame(error.code, error.message, request_type)]
         except (ChatNotFoundError, MessageNotFoundError, UploadNotFoundError) as error:
