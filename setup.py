@@ -22,6 +22,6 @@ setup(
     extras_require={
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.
         "test": ["pytest>=8", "pytest-tornado>=0.8", "h2>=4", "cryptography>=42",
-                 "jsonschema>=4.18"],
+                 "jsonschema>=4.18", "hypothesis>=6.100"],
     },
 )

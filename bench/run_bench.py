@@ -1,148 +1,58 @@
 #!/usr/bin/env python3
-"""Load generator for the messenger's v1 WebSocket protocol: starts the server on
-a fresh store, drives it with real WebSocket clients, prints one line per figure
-and always stops the server (and drops the PostgreSQL database). See README.md."""
+"""The messenger's benchmark: starts the server (one or more `run.py serve`
+processes on a fresh store) and a bare Tornado relay, drives them with real
+WebSocket clients from separate load-generator processes, prints one summary
+line per figure, and always stops what it started. See bench/README.md."""
 
 import argparse
-import asyncio
 import ctypes
-import json
+import multiprocessing
 import os
 import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
-import jwt
-from tornado.websocket import websocket_connect
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
 sys.path.insert(0, REPO)
-CONFIG = os.path.join(REPO, "bench", "bench.toml")
+CONFIG = os.path.join(BENCH, "bench.toml")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-REPLY_TIMEOUT_S = 30
-RUN = secrets.token_hex(3)  # keeps this run's users and database apart from any other's
+RUN = secrets.token_hex(3)  # keeps this run's users and databases apart from any other's
+FIGURES = ("throughput", "latency", "history", "chat_list", "rss", "scaling")
+SUITES = {
+    # What `--suite` sets unless given on the command line.
+    "full": {"duration": 15.0, "history": 100_000, "samples": 200},
+    "quick": {"duration": 10.0, "history": 20_000, "samples": 100},
+}
+WARMUP_S = 2.0  # closed loops run this long before the counted window
+THROUGHPUT_DRAIN_S = 5.0
+LATENCY_DRAIN_S = 10.0
+FILL_BATCH = 500
+CHAT_LIST_CHATS = 1000
+CHAT_LIST_SAMPLES = 200
+STARTED = time.time()
 
 
-class Client:
-    """One WebSocket connection. Replies are matched to requests by request_id;
-    pushed chat_messages frames (no request_id) go to on_push(frame, now)."""
-
-    def __init__(self, user: str, on_push=None):
-        self.user = user
-        self.on_push = on_push or (lambda frame, now: None)
-        self.pending: dict[int, tuple[str, asyncio.Future]] = {}
-        self.last_id = 0
-
-    async def connect(self, port: int, secret: str) -> "Client":
-        token = jwt.encode({"sub": self.user}, secret, algorithm="HS256")
-        self.ready = asyncio.get_running_loop().create_future()
-        self.ws = await websocket_connect(f"ws://127.0.0.1:{port}/ws?token={token}",
-                                          connect_timeout=REPLY_TIMEOUT_S,
-                                          on_message_callback=self._on_message)
-        await asyncio.wait_for(self.ready, REPLY_TIMEOUT_S)  # the chat_list sent on connect
-        return self
-
-    def _on_message(self, text) -> None:
-        now = time.time()
-        if text is None:  # connection closed
-            for _, future in self.pending.values():
-                if not future.done():
-                    future.set_exception(ConnectionError(f"{self.user}: connection closed"))
-            return
-        frame = json.loads(text)
-        if frame.get("request_id") is None:
-            if frame["type"] == "chat_list" and not self.ready.done():
-                self.ready.set_result(frame)
-            elif frame["type"] == "chat_messages":
-                self.on_push(frame, now)
-            return
-        want, future = self.pending.get(frame["request_id"], (None, None))
-        if future is not None and frame["type"] in (want, "error"):
-            del self.pending[frame["request_id"]]
-            future.set_result((frame, now))
-
-    def request(self, kind: str, data: dict, want: str) -> asyncio.Future:
-        """Sends without waiting; the future gets (reply of type `want` or error, time)."""
-        self.last_id += 1
-        future = asyncio.get_running_loop().create_future()
-        self.pending[self.last_id] = (want, future)
-        self.ws.write_message(json.dumps({"type": kind, "data": data, "request_id": self.last_id}))
-        return future
-
-    async def call(self, kind: str, data: dict, want: str) -> tuple[dict, float]:
-        """Sends and waits; returns the reply and the seconds it took."""
-        started = time.time()
-        frame, at = await asyncio.wait_for(self.request(kind, data, want), REPLY_TIMEOUT_S)
-        if frame["type"] == "error":
-            raise RuntimeError(f"{kind} by {self.user}: {frame['data']}")
-        return frame, at - started
-
-    async def send_message(self, chat_id: str, content: str) -> float:
-        data = {"chat_id": chat_id, "content": content}
-        return (await self.call("send_message", data, "chat_messages"))[1]
+class BenchTimeout(BaseException):
+    """--timeout passed (a BaseException, so no `except Exception` swallows it)."""
 
 
-class Deliveries:
-    """Contents are 'bench <token> <send time>'; a receiver records a token's
-    latency the first time it shows up in a chat_messages frame pushed to it."""
-
-    def __init__(self):
-        self.sent: dict[str, float] = {}
-        self.latency: dict[str, float] = {}
-
-    def content(self, token: str, at: float) -> str:
-        self.sent[token] = at
-        return f"bench {token} {at:.6f}"
-
-    def on_push(self, frame: dict, now: float) -> None:
-        for message in frame["data"]:
-            parts = message["content"].split()
-            if len(parts) == 3 and parts[0] == "bench" and parts[1] in self.sent \
-                    and parts[1] not in self.latency:
-                self.latency[parts[1]] = now - float(parts[2])
-
-    async def drain(self, tokens: list[str], timeout_s: float) -> int:
-        """Waits until all tokens are delivered or timeout; returns how many are."""
-        deadline = time.time() + timeout_s
-        while time.time() < deadline and any(t not in self.latency for t in tokens):
-            await asyncio.sleep(0.05)
-        return sum(t in self.latency for t in tokens)
+def progress(text: str) -> None:
+    print(f"[{time.time() - STARTED:6.1f}s] {text}", file=sys.stderr, flush=True)
 
 
-class Bench:
-    def __init__(self, args, port: int, secret: str, database_url: str):
-        self.args, self.port, self.secret, self.database_url = args, port, secret, database_url
-
-    async def connect(self, *users: str, on_push=None) -> list[Client]:
-        return await asyncio.gather(*(Client(user, on_push).connect(self.port, self.secret)
-                                      for user in users))
-
-    async def pairs(self, name: str, deliveries: Deliveries) -> list[tuple[Client, Client, str]]:
-        """(sender, receiver, chat_id) per pair, each pair in a direct chat, all connected."""
-        n = range(self.args.pairs)
-        receivers = await self.connect(*(f"{RUN}-{name}-r{i}" for i in n), on_push=deliveries.on_push)
-        senders = await self.connect(*(f"{RUN}-{name}-s{i}" for i in n))
-        return [(s, r, await direct_chat(s, r)) for s, r in zip(senders, receivers)]
-
-
-async def direct_chat(one: Client, other: Client) -> str:
-    frame, _ = await one.call("create_chat", {"with_user_id": [{"user_id": other.user}],
-                                              "chat_name": "bench"}, "chat_list")
-    return next(chat["chat_id"] for chat in frame["data"] if chat["kind"] == "direct"
-                and {"user_id": other.user} in chat["users"])
-
-
-def close(*clients: Client) -> None:
-    for client in clients:
-        client.ws.close()
+def line(figure: str, **fields) -> None:
+    """One summary line: the figure's name, then key=value pairs."""
+    print(figure + "".join(f" {key}={value}" for key, value in fields.items()), flush=True)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -150,184 +60,34 @@ def percentile(values: list[float], p: float) -> float:
     return values[round(p * (len(values) - 1))] if values else float("nan")
 
 
-async def throughput(bench: Bench) -> None:
-    """Closed loop: each sender sends its next message once its reply arrived."""
-    args, deliveries = bench.args, Deliveries()
-    pairs = await bench.pairs("tp", deliveries)
-    acked: list[str] = []
-    start = time.time()
-
-    async def closed_loop(i, sender, chat_id):
-        seq = 0
-        while time.time() < start + args.duration:
-            seq += 1
-            token = f"tp{i}-{seq}"
-            await sender.send_message(chat_id, deliveries.content(token, time.time()))
-            acked.append(token)
-
-    await asyncio.gather(*(closed_loop(i, s, chat) for i, (s, _, chat) in enumerate(pairs)))
-    elapsed = time.time() - start
-    delivered = await deliveries.drain(acked, 10)
-    close(*(client for pair in pairs for client in pair[:2]))
-    print(f"throughput store={args.store} pairs={args.pairs} duration_s={elapsed:.1f}"
-          f" sent_per_s={len(acked) / elapsed:.1f} delivered_per_s={delivered / elapsed:.1f}"
-          f" delivered={delivered}/{len(acked)}", flush=True)
+def f1(value: float) -> str:
+    return f"{value:.1f}"
 
 
-async def latency(bench: Bench) -> None:
-    """Open loop: message i is due at t0 + i/rate whatever the replies do; the
-    content carries the due time, so a late send counts against the server."""
-    args, deliveries = bench.args, Deliveries()
-    pairs = await bench.pairs("lt", deliveries)
-    replies, tokens = [], []
-    t0 = time.time() + 0.1
-    for i in range(int(args.duration * args.rate)):
-        due = t0 + i / args.rate
-        await asyncio.sleep(max(0.0, due - time.time()))
-        sender, _, chat_id = pairs[i % len(pairs)]
-        tokens.append(f"lt{i}")
-        data = {"chat_id": chat_id, "content": deliveries.content(tokens[-1], due)}
-        replies.append(sender.request("send_message", data, "chat_messages"))
-    delivered = await deliveries.drain(tokens, 15)
-    done, _ = await asyncio.wait(replies, timeout=5)
-    errors = len(replies) - sum(1 for r in done if not r.exception()
-                                and r.result()[0]["type"] != "error")
-    close(*(client for pair in pairs for client in pair[:2]))
-    ms = [deliveries.latency[t] * 1000 for t in tokens if t in deliveries.latency]
-    print(f"latency store={args.store} rate={args.rate:g} pairs={args.pairs}"
-          f" p50_ms={percentile(ms, 0.5):.1f} p99_ms={percentile(ms, 0.99):.1f}"
-          f" max_ms={max(ms, default=float('nan')):.1f} delivered={delivered}/{len(tokens)}"
-          f" errors={errors}", flush=True)
+def f2(value: float) -> str:
+    return f"{value:.2f}"
 
 
-def fill(database_url: str, chat_id: str, sender: str, n: int, stop: threading.Event) -> str:
-    """Posts n messages through the application itself, one save each as the
-    server does; returns the last one's content. Runs in a worker thread."""
-    from domain.application import Messenger
-    from messenger import config as settings
-    from messenger.store import store_env
-
-    app = Messenger(env=store_env(settings.load(CONFIG, server_env(database_url, "-", {}))))
-    try:
-        for i in range(n):
-            if stop.is_set():  # the bench was cancelled: don't keep asyncio.run waiting
-                break
-            app.post_message(UUID(chat_id), sender, f"fill {RUN} {i}")
-    finally:
-        app.close()
-    return f"fill {RUN} {n - 1}"
-
-
-async def wait_for_view(bench: Bench, user: str, chat_id: str, content: str) -> None:
-    """Polls on short-lived connections (a member connected all along would be
-    pushed a frame per filled message) until the newest message is `content`."""
-    deadline = time.time() + bench.args.catchup_timeout
-    while True:
-        [client] = await bench.connect(user)
-        try:
-            frame, _ = await client.call("get_chat_messages", {"chat_id": chat_id, "limit": 1},
-                                         "chat_messages")
-        finally:
-            close(client)
-        if frame["data"] and frame["data"][-1]["content"] == content:
-            return
-        if time.time() > deadline:
-            raise TimeoutError("the view did not catch up within --catchup-timeout")
-        await asyncio.sleep(1)
-
-
-async def history(bench: Bench) -> None:
-    """Mean send -> own reply time with 10 messages in the chat, then with --history."""
-    args, users = bench.args, [f"{RUN}-h-a", f"{RUN}-h-b"]
-    a, b = await bench.connect(*users)
-    chat_id = await direct_chat(a, b)
-    for i in range(10):
-        await a.send_message(chat_id, f"start {i}")
-
-    async def mean_ms(sender: Client) -> float:
-        took = [await sender.send_message(chat_id, f"sample {i}") for i in range(args.samples)]
-        return sum(took) / len(took) * 1000
-
-    small = await mean_ms(a)
-    close(a, b)  # while filling: else the server pushes every filled message to them
-    count, fill_s, catchup_s = 10 + args.samples, 0.0, 0.0
-    if args.history > count:
-        started, stop = time.time(), threading.Event()
-        try:
-            last = await asyncio.to_thread(fill, bench.database_url, chat_id, users[0],
-                                           args.history - count, stop)
-        except asyncio.CancelledError:
-            stop.set()
-            raise
-        fill_s = time.time() - started
-        await wait_for_view(bench, users[0], chat_id, last)
-        catchup_s = time.time() - started - fill_s
-        count = args.history
-    a, b = await bench.connect(*users)
-    large = await mean_ms(a)
-    close(a, b)
-    filled = count - 10 - args.samples
-    print(f"history store={args.store} samples={args.samples} at10_ms={small:.2f}"
-          f" at{count}_ms={large:.2f} ratio={large / small:.2f} fill_s={fill_s:.1f}"
-          f" fill_per_s={filled / fill_s if fill_s else 0:.0f} catchup_s={catchup_s:.1f}",
-          flush=True)
-
-
-def server_env(database_url: str, secret: str, base) -> dict:
-    """Secrets come from the environment, so nothing is read or made in var/."""
-    return dict(base, MESSENGER_DATABASE_URL=database_url, MESSENGER_JWT_SECRET=secret,
-                MESSENGER_SERVICE_TOKEN=secrets.token_urlsafe(32))
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def die_with_parent() -> None:
-    """Runs in the server's process: it gets SIGTERM if the bench dies, even by SIGKILL."""
+    """Runs in a child: it gets SIGTERM if the bench dies, even by SIGKILL."""
     try:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
 
 
-def start_server(database_url: str, secret: str, port: int, log) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "run.py", "serve", "--config", CONFIG, "--host", "127.0.0.1",
-         "--port", str(port)], cwd=REPO, env=server_env(database_url, secret, os.environ),
-        stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-
-
-def wait_healthy(server: subprocess.Popen, port: int) -> None:
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not become healthy within 60s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def report_server_log(path: str) -> None:
-    """To stderr: how many lines look bad, and the log from the first of them."""
-    with open(path, errors="replace") as log:
-        lines = [line.rstrip() for line in log]
-    bad = [i for i, line in enumerate(lines)
-           if any(word in line for word in ("ERROR", "WARNING", "Traceback"))]
-    print(f"server log: {len(bad)} error/warning lines", file=sys.stderr)
-    for line in lines[bad[0]:bad[0] + 60] if bad else []:
-        print("  | " + line, file=sys.stderr)
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for entry in status:
+            if entry.startswith("VmRSS:"):
+                return int(entry.split()[1])
+    return 0
 
 
 def postgres(statement: str) -> None:
@@ -336,51 +96,635 @@ def postgres(statement: str) -> None:
         admin.execute(statement)
 
 
-async def run_figures(bench: Bench) -> None:
-    for figure in (throughput, latency, history):
-        if figure.__name__ in bench.args.figures.split(","):
-            await figure(bench)
+def server_env(database_url: str, secret: str, base) -> dict:
+    """Secrets come from the environment, so nothing is read or made in var/."""
+    return dict(base, MESSENGER_DATABASE_URL=database_url, MESSENGER_JWT_SECRET=secret,
+                MESSENGER_SERVICE_TOKEN=secrets.token_urlsafe(32))
+
+
+# --- processes ---------------------------------------------------------------
+
+class Servers:
+    """`run.py serve` processes on one store (or bare relays), each on its own
+    free port, logging to a file of its own."""
+
+    def __init__(self, workdir: str, name: str, command: list[str], env: dict):
+        self.workdir, self.name, self.command, self.env = workdir, name, command, env
+        self.processes: list[tuple[subprocess.Popen, int, str]] = []
+
+    @property
+    def ports(self) -> list[int]:
+        return [port for _, port, _ in self.processes]
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process, _, _ in self.processes]
+
+    def start(self, count: int) -> None:
+        started = []
+        for _ in range(count):
+            port = free_port()
+            log_path = os.path.join(self.workdir, f"{self.name}-{len(self.processes)}.log")
+            with open(log_path, "w") as log:
+                process = subprocess.Popen(
+                    [*self.command, "--port", str(port)], cwd=REPO, env=self.env, stdout=log,
+                    stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+            self.processes.append((process, port, log_path))
+            started.append((process, port))
+            # The first one takes the leader lock (and may create the tables) alone.
+            if len(self.processes) == 1:
+                self._wait_healthy(process, port)
+        for process, port in started:
+            self._wait_healthy(process, port)
+
+    @staticmethod
+    def _wait_healthy(process: subprocess.Popen, port: int) -> None:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"a server exited with {process.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                            timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("a server did not become healthy within 60 s")
+
+    def rss_kib(self) -> int:
+        return sum(rss_kib(pid) for pid in self.pids)
+
+    def stop(self, keep: int = 0) -> None:
+        """Stops all but the first `keep`, newest first; reports their logs."""
+        stopping, self.processes = self.processes[keep:], self.processes[:keep]
+        for process, _, _ in stopping:
+            if process.poll() is None:
+                process.terminate()
+        for process, _, _ in stopping:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for _, _, log_path in stopping:
+            report_log(log_path)
+
+
+def report_log(path: str) -> None:
+    """To stderr: how many lines look bad, and a few from the first of them."""
+    try:
+        with open(path, errors="replace") as log:
+            lines = [entry.rstrip() for entry in log]
+    except OSError:
+        return
+    bad = [i for i, entry in enumerate(lines)
+           if any(word in entry for word in ("ERROR", "WARNING", "Traceback"))]
+    if bad:
+        progress(f"{os.path.basename(path)}: {len(bad)} error/warning lines, from the first:")
+        for entry in lines[bad[0]:bad[0] + 30]:
+            print("  | " + entry, file=sys.stderr)
+
+
+class Workers:
+    """The load generator: worker processes (bench/loadgen.py), each with its
+    own asyncio loop and a share of the clients."""
+
+    def __init__(self, count: int):
+        import loadgen
+        context = multiprocessing.get_context("spawn")
+        self.pipes, self.processes = [], []
+        for index in range(count):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=loadgen.main, args=(theirs, index, count),
+                                      daemon=True, name=f"loadgen-{index}")
+            process.start()
+            theirs.close()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    def __len__(self) -> int:
+        return len(self.pipes)
+
+    def call(self, command: str, arguments: list[dict] | dict, timeout_s: float) -> list:
+        """Runs a command on every worker (its own arguments, or the same for
+        all) and returns their results in worker order."""
+        if isinstance(arguments, dict):
+            arguments = [arguments] * len(self.pipes)
+        for pipe, args in zip(self.pipes, arguments):
+            pipe.send((command, args))
+        results, deadline = [], time.time() + timeout_s
+        for pipe in self.pipes:
+            if not pipe.poll(max(0.0, deadline - time.time())):
+                raise TimeoutError(f"load generator: {command} took over {timeout_s:.0f} s")
+            status, result = pipe.recv()
+            if status != "ok":
+                raise RuntimeError(result)
+            results.append(result)
+        return results
+
+    def stop(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(("exit", {}))
+            except OSError:
+                pass
+        for process in self.processes:
+            process.join(5)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+
+
+class Local:
+    """The store opened in this process, as the server opens it (without
+    running the projections): to register users, fill history, build a user
+    with many chats, wait for the server's views and time chat_list."""
+
+    def __init__(self, database_url: str, secret: str):
+        from messenger import config as settings
+        from messenger.store import Store
+        self.config = settings.load(CONFIG, server_env(database_url, secret, {}))
+        self.store = Store(self.config)
+        self.app = self.store.app
+        self.pool = ThreadPoolExecutor(8, "bench-store")  # concurrent saves share commits
+
+    def register(self, users: list[str]) -> None:
+        for _ in self.pool.map(self.app.register_user, users):
+            pass
+
+    def direct_chat(self, one: str, other: str, name: str) -> UUID:
+        return self.app.create_chat(one, [other], name).id
+
+    def caught_up(self, timeout_s: float) -> float:
+        """Waits until the inbox and the audit index include every event stored
+        so far (whichever server process runs them); returns the seconds it took."""
+        from domain.application import Messenger
+        started = time.time()
+        last = self.app.recorder.max_notification_id() or 0
+        report = started + 15
+        while True:
+            inbox = self.store.view.max_tracking_id(Messenger.name) or 0
+            audit = self.store.audit_view.max_tracking_id(Messenger.name) or 0
+            if inbox >= last and audit >= last:
+                return time.time() - started
+            if time.time() > started + timeout_s:
+                raise TimeoutError(f"the views did not catch up within {timeout_s:.0f} s "
+                                   f"(inbox {inbox}, audit {audit} of {last})")
+            if time.time() > report:
+                progress(f"  views catching up: inbox {inbox}, audit {audit} of {last}")
+                report = time.time() + 15
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
+
+
+# --- the bench ---------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.workdir = tempfile.mkdtemp(prefix="messenger-bench-")
+        self.secret = secrets.token_urlsafe(32)
+        self.workers: Workers | None = None
+        self.servers: list[Servers] = []
+        self.locals: list[Local] = []
+        self.databases: list[str] = []
+        self.ceiling: dict[int, float] = {}
+        self.store = ""
+
+    def figures(self) -> set[str]:
+        return set(self.args.figures.split(","))
+
+    # --- clients --------------------------------------------------------------
+
+    def connect(self, prefix: str, version: int, ports: list[int], pairs: int | None = None,
+                bare: bool = False) -> int:
+        """Connects `pairs` sender/receiver pairs (all of --clients by default),
+        spread over the ports and the workers; returns how many are connected."""
+        pairs = self.args.clients // 2 if pairs is None else pairs
+        specs: list[list[dict]] = [[] for _ in range(len(self.workers))]
+        n = len(ports)
+        for p in range(pairs):
+            # Senders round-robin over the processes; receivers so that each
+            # process holds as many of both and, with n > 1, a pair sits on
+            # two processes (n-1)/n of the time, as users would at random.
+            sender_port = ports[p % n]
+            receiver_port = ports[0] if bare else ports[(p + p // n) % n]
+            worker = specs[p % len(self.workers)]
+            worker.append({"user": f"{prefix}-s{p}", "port": sender_port, "pair": p,
+                           "role": "sender"})
+            worker.append({"user": f"{prefix}-r{p}", "port": receiver_port, "pair": p,
+                           "role": "receiver"})
+        results = self.workers.call("connect", [{"secret": self.secret, "version": version,
+                                                 "clients": spec} for spec in specs], 600)
+        connected = sum(r["connected"] for r in results)
+        failed = sum(r["failed"] for r in results)
+        progress(f"  connected {connected} clients in {max(r['seconds'] for r in results):.1f} s"
+                 + (f", {failed} failed: {[f for r in results for f in r['failures']][:2]}"
+                    if failed else ""))
+        return connected
+
+    def chats(self) -> int:
+        results = self.workers.call("chats", {}, 600)
+        made = sum(r["chats"] for r in results)
+        failed = sum(r["failed"] for r in results)
+        progress(f"  {made} direct chats in {max(r['seconds'] for r in results):.1f} s"
+                 + (f", {failed} failed: {[f for r in results for f in r['failures']][:2]}"
+                    if failed else ""))
+        return made
+
+    def close_clients(self) -> None:
+        self.workers.call("close", {}, 60)
+
+    def users(self, prefix: str, pairs: int | None = None) -> list[str]:
+        pairs = self.args.clients // 2 if pairs is None else pairs
+        return [f"{prefix}-{role}{p}" for p in range(pairs) for role in "sr"]
+
+    # --- measurements -----------------------------------------------------------
+
+    def throughput(self) -> dict:
+        """Closed loop over every connected pair (see README)."""
+        duration = self.args.duration
+        start_at = time.time() + 0.3
+        window = (start_at + WARMUP_S, start_at + WARMUP_S + duration)
+        results = self.workers.call("throughput", {"start_at": start_at, "end_at": window[1],
+                                                   "drain_s": THROUGHPUT_DRAIN_S},
+                                    WARMUP_S + duration + THROUGHPUT_DRAIN_S + 120)
+        acks = [t for r in results for t in r["acks"]]
+        deliveries = [t for r in results for t in r["deliveries"]]
+        errors = sum(r["errors"] for r in results)
+        if errors:
+            progress(f"  errors: {[s for r in results for s in r['error_samples']][:3]}")
+        return {
+            "sent_per_s": sum(window[0] <= t < window[1] for t in acks) / duration,
+            "delivered_per_s": sum(window[0] <= t < window[1] for t in deliveries) / duration,
+            "delivered": len(deliveries), "acked": len(acks), "errors": errors,
+        }
+
+    def latency(self) -> dict:
+        args = self.args
+        count = int(args.duration * args.rate)
+        results = self.workers.call(
+            "latency", {"t0": time.time() + 0.5, "rate": args.rate, "count": count,
+                        "drain_s": LATENCY_DRAIN_S}, args.duration + LATENCY_DRAIN_S + 120)
+        ms = [s * 1000 for r in results for s in r["latencies"]]
+        lag = [s * 1000 for r in results for s in r["lag"]]
+        sent = sum(r["sent"] for r in results)
+        # A message not delivered by the end counts as infinitely late.
+        every = ms + [float("inf")] * (sent - len(ms))
+        return {"p50_ms": f1(percentile(every, 0.5)), "p99_ms": f1(percentile(every, 0.99)),
+                "max_delivered_ms": f1(max(ms, default=float("nan"))),
+                "delivered": f"{len(ms)}/{sent}",
+                "errors": sum(r["errors"] for r in results),
+                "unanswered": sum(r["unanswered"] for r in results),
+                "gen_lag_p99_ms": f1(percentile(lag, 0.99))}
+
+    def samples(self, count: int, text: str) -> list[float]:
+        """Worker 0's one pair: `count` sends one after the other; each one's
+        seconds from send to its own reply."""
+        results = self.workers.call("samples", [{"count": count, "text": text}]
+                                    + [{"count": 0, "text": text}] * (len(self.workers) - 1),
+                                    count * 35 + 60)
+        return results[0]["seconds"]
+
+    # --- phases -----------------------------------------------------------------
+
+    def run(self) -> None:
+        args = self.args
+        self.workers = Workers(args.workers)
+        figures = self.figures()
+        protocols = [2, 1] if args.protocol == "both" else [int(args.protocol)]
+        stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+        if "throughput" in figures:
+            for version in protocols:
+                self.measure_ceiling(version)
+        for store in stores:
+            self.store = store
+            database_url = self.make_store(store)
+            for version in protocols:
+                if figures & {"throughput", "latency", "rss", "scaling"}:
+                    self.live_figures(database_url, version)
+            if figures & {"history", "chat_list"}:
+                self.stored_figures(database_url, protocols)
+            self.drop_store(store)
+
+    def measure_ceiling(self, version: int) -> None:
+        progress(f"bare relay, protocol {version}")
+        relay = Servers(self.workdir, f"bare-v{version}",
+                        [sys.executable, os.path.join(BENCH, "bare_server.py")],
+                        dict(os.environ, BENCH_JWT_SECRET=self.secret))
+        self.servers.append(relay)
+        try:
+            relay.start(1)
+            self.connect(f"{RUN}-bare{version}", version, relay.ports, bare=True)
+            self.chats()
+            result = self.throughput()
+            self.close_clients()
+        finally:
+            relay.stop()
+            self.servers.remove(relay)
+        self.ceiling[version] = result["delivered_per_s"]
+        line("ceiling", server="bare", protocol=version, processes=1, clients=self.args.clients,
+             duration_s=f1(self.args.duration), sent_per_s=f1(result["sent_per_s"]),
+             delivered_per_s=f1(result["delivered_per_s"]),
+             delivered=f"{result['delivered']}/{result['acked']}", errors=result["errors"])
+
+    def make_store(self, store: str) -> str:
+        if store == "postgres":
+            database = f"bench_{RUN}_{len(self.databases)}"
+            postgres(f'CREATE DATABASE "{database}"')
+            self.databases.append(database)
+            return f"postgresql://postgres@127.0.0.1:5432/{database}"
+        directory = os.path.join(self.workdir, f"sqlite-{len(self.databases)}")
+        os.makedirs(directory)
+        self.databases.append(directory)
+        return f"sqlite:///{directory}/bench.db"
+
+    def drop_store(self, store: str) -> None:
+        for local in self.locals:
+            local.close()
+        self.locals.clear()
+        database = self.databases[-1]
+        if store == "postgres":
+            postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        else:
+            shutil.rmtree(database, ignore_errors=True)
+
+    def messenger(self, database_url: str, name: str) -> Servers:
+        servers = Servers(self.workdir, name,
+                          [sys.executable, "run.py", "serve", "--config", CONFIG,
+                           "--host", "127.0.0.1"],
+                          server_env(database_url, self.secret, os.environ))
+        self.servers.append(servers)
+        return servers
+
+    def local(self, database_url: str) -> Local:
+        if not self.locals:
+            self.locals.append(Local(database_url, self.secret))
+        return self.locals[0]
+
+    def live_figures(self, database_url: str, version: int) -> None:
+        """rss, throughput, latency and scaling, with --clients connected."""
+        args, figures, store = self.args, self.figures(), self.store
+        n = args.processes
+        tag = {"store": store, "protocol": version}
+        progress(f"{store}, protocol {version}, {n} server process(es)")
+        servers = self.messenger(database_url, f"{store}-v{version}")
+        try:
+            servers.start(n)
+            local = self.local(database_url)
+            prefix, warm = f"{RUN}-v{version}", f"{RUN}-v{version}-warm"
+            # Users are registered beforehand, as the booking platform does, so
+            # that the connections measured below are only connections.
+            started = time.time()
+            local.register(self.users(prefix) + self.users(warm, 4))
+            progress(f"  registered {args.clients + 8} users in {time.time() - started:.1f} s;"
+                     f" views caught up in {local.caught_up(args.catchup_timeout):.1f} s")
+            # A few clients go through every step once, so the baseline below
+            # has every code path loaded and every pool grown.
+            self.connect(warm, version, servers.ports, pairs=4)
+            self.chats()
+            self.workers.call("latency", {"t0": time.time() + 0.1, "rate": 50, "count": 40,
+                                          "drain_s": 5}, 60)
+            self.close_clients()
+            time.sleep(1)
+            before = servers.rss_kib()
+            connected = self.connect(prefix, version, servers.ports)
+            time.sleep(2)
+            after = servers.rss_kib()
+            if "rss" in figures:
+                line("rss", **tag, processes=n, idle_connections=connected,
+                     kib_per_connection=f1((after - before) / max(connected, 1)),
+                     rss_before_mib=f1(before / 1024), rss_after_mib=f1(after / 1024))
+            self.chats()
+            measured: dict[int, float] = {}
+            if figures & {"throughput", "scaling"}:
+                result = self.throughput()
+                measured[n] = result["delivered_per_s"]
+                if "throughput" in figures:
+                    ceiling = self.ceiling.get(version, float("nan"))
+                    line("throughput", **tag, processes=n, clients=connected,
+                         duration_s=f1(args.duration), sent_per_s=f1(result["sent_per_s"]),
+                         delivered_per_s=f1(result["delivered_per_s"]),
+                         delivered=f"{result['delivered']}/{result['acked']}",
+                         errors=result["errors"], ceiling_per_s=f1(ceiling),
+                         of_ceiling=f2(result["delivered_per_s"] / ceiling))
+            if "latency" in figures:
+                line("latency", **tag, processes=n, clients=connected, rate=f"{args.rate:g}",
+                     duration_s=f1(args.duration), **self.latency())
+            self.close_clients()
+            if "scaling" in figures:
+                for count in (1, 2):
+                    if count in measured:
+                        continue
+                    if count > len(servers.processes):
+                        servers.start(count - len(servers.processes))
+                    else:
+                        servers.stop(keep=count)
+                    progress(f"  scaling: {count} server process(es)")
+                    connected = self.connect(prefix, version, servers.ports)
+                    self.chats()
+                    measured[count] = self.throughput()["delivered_per_s"]
+                    self.close_clients()
+                line("scaling", **tag, clients=args.clients, processes=2,
+                     over_1=f2(measured[2] / measured[1]) if measured[1] else "nan",
+                     per_s_1=f1(measured[1]), per_s_2=f1(measured[2]))
+        finally:
+            servers.stop()
+            self.servers.remove(servers)
+
+    def stored_figures(self, database_url: str, protocols: list[int]) -> None:
+        """history and chat_list: a chat filled with --history messages and a
+        user in 1,000 chats, stored straight through the application."""
+        args, figures, store = self.args, self.figures(), self.store
+        progress(f"{store}, history and chat_list")
+        servers = self.messenger(database_url, f"{store}-stored")
+        try:
+            servers.start(args.processes)
+            local = self.local(database_url)
+            a, b, owner = f"{RUN}-h-s0", f"{RUN}-h-r0", f"{RUN}-many"
+            small, large, fill_s, build_s, count = {}, {}, 0.0, 0.0, 0
+            if "history" in figures:
+                local.register([a, b])
+                chat_id = local.direct_chat(a, b, "history")
+                local.caught_up(args.catchup_timeout)
+                for i, version in enumerate(protocols):
+                    self.history_clients(version, servers.ports)
+                    if i == 0:
+                        self.samples(10, "start")
+                        count = 10
+                    small[version] = self.samples(args.samples, f"small v{version}")
+                    count += args.samples
+                    self.close_clients()  # while filling, nobody is pushed every message
+                if args.history > count:
+                    started = time.time()
+                    self.fill(local, UUID(chat_id) if isinstance(chat_id, str) else chat_id,
+                              a, args.history - count)
+                    fill_s = time.time() - started
+                    progress(f"  filled {args.history - count} messages in {fill_s:.1f} s")
+            if "chat_list" in figures:
+                started = time.time()
+                local.register([owner])
+                others = [f"{owner}-{i}" for i in range(CHAT_LIST_CHATS)]
+                for _ in local.pool.map(lambda other: local.direct_chat(owner, other, ""),
+                                        others):
+                    pass
+                build_s = time.time() - started
+                progress(f"  {CHAT_LIST_CHATS} chats for one user in {build_s:.1f} s")
+            catchup_s = local.caught_up(args.catchup_timeout)
+            progress(f"  views caught up in {catchup_s:.1f} s")
+            if "history" in figures:
+                filled = max(args.history, count)
+                for version in protocols:
+                    self.history_clients(version, servers.ports)
+                    large[version] = self.samples(args.samples, f"large v{version}")
+                    self.close_clients()
+                for version in protocols:
+                    at10, at_n = statistics.mean(small[version]), statistics.mean(large[version])
+                    line("history", store=store, protocol=version, processes=args.processes,
+                         history=filled, samples=args.samples,
+                         at10_ms=f2(at10 * 1000), **{f"at{filled}_ms": f2(at_n * 1000)},
+                         ratio=f2(at_n / at10),
+                         at10_p50_ms=f2(percentile(small[version], 0.5) * 1000),
+                         **{f"at{filled}_p50_ms": f2(percentile(large[version], 0.5) * 1000)},
+                         fill_s=f1(fill_s),
+                         fill_per_s=f"{(filled - count) / fill_s:.0f}" if fill_s else "0",
+                         catchup_s=f1(catchup_s))
+            if "chat_list" in figures:
+                self.chat_list(local, owner, build_s)
+        finally:
+            servers.stop()
+            self.servers.remove(servers)
+
+    def history_clients(self, version: int, ports: list[int]) -> None:
+        specs = [{"user": f"{RUN}-h-s0", "port": ports[0], "pair": 0, "role": "sender"},
+                 {"user": f"{RUN}-h-r0", "port": ports[-1], "pair": 0, "role": "receiver"}]
+        results = self.workers.call("connect", [{"secret": self.secret, "version": version,
+                                                 "clients": specs}]
+                                    + [{"secret": self.secret, "version": version,
+                                        "clients": []}] * (len(self.workers) - 1), 120)
+        if results[0]["connected"] != 2:
+            raise RuntimeError(f"history clients: {results[0]['failures']}")
+        self.chats()
+
+    @staticmethod
+    def fill(local: Local, chat_id: UUID, sender: str, n: int) -> None:
+        """Posts n messages as post_message would (the same event, one Message
+        aggregate each), saved FILL_BATCH to a transaction to keep it short."""
+        from domain.message import Message
+        chat = local.app.repository.get(chat_id)
+        chat.check_can_post(sender)
+        done = 0
+        while done < n:
+            batch = [Message(chat_id=chat_id, sender=sender, content=f"fill {RUN} {done + i}",
+                             generation=chat.generation)
+                     for i in range(min(FILL_BATCH, n - done))]
+            local.app.save(*batch)
+            done += len(batch)
+
+    def chat_list(self, local: Local, owner: str, build_s: float) -> None:
+        """InboxView.chat_list(owner) timed in this process, on the same
+        database, after the server's view caught up; and the frame built from it."""
+        from messenger import protocol
+        view = local.store.view
+        chats = view.chat_list(owner)
+        if len(chats) < CHAT_LIST_CHATS:
+            raise RuntimeError(f"chat_list: {len(chats)} chats, expected {CHAT_LIST_CHATS}+")
+        for _ in range(5):
+            view.chat_list(owner)
+        query, frame = [], []
+        for _ in range(CHAT_LIST_SAMPLES):
+            started = time.perf_counter()
+            chats = view.chat_list(owner)
+            middle = time.perf_counter()
+            protocol.encode(protocol.chat_list_frame(chats))
+            ended = time.perf_counter()
+            query.append((middle - started) * 1000)
+            frame.append((ended - started) * 1000)
+        line("chat_list", store=self.store, processes=self.args.processes, chats=len(chats),
+             samples=CHAT_LIST_SAMPLES, p50_ms=f2(percentile(query, 0.5)),
+             p99_ms=f2(percentile(query, 0.99)), frame_p50_ms=f2(percentile(frame, 0.5)),
+             frame_p99_ms=f2(percentile(frame, 0.99)), build_s=f1(build_s))
+
+    def cleanup(self) -> None:
+        for servers in self.servers:
+            try:
+                servers.stop()
+            except Exception as error:
+                progress(f"stopping servers: {error!r}")
+        if self.workers is not None:
+            self.workers.stop()
+        for local in self.locals:
+            try:
+                local.close()
+            except Exception as error:
+                progress(f"closing the local store: {error!r}")
+        for database in self.databases:
+            if not database.startswith("/"):
+                try:
+                    postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                except Exception as error:
+                    progress(f"dropping {database}: {error!r}")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=tuple(SUITES), default="full",
+                        help="defaults for --duration, --history, --samples (default full)")
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--protocol", choices=("1", "2", "both"), default="both")
+    parser.add_argument("--processes", type=int, default=1, help="server processes on one store")
+    parser.add_argument("--clients", type=int, default=1000,
+                        help="connected clients, in sender/receiver pairs")
+    parser.add_argument("--rate", type=float, default=1000, help="offered msgs/s (latency)")
+    parser.add_argument("--duration", type=float, help="seconds per timed figure")
+    parser.add_argument("--history", type=int, help="messages in the big chat")
+    parser.add_argument("--samples", type=int, help="sends per history point")
+    parser.add_argument("--workers", type=int, default=2, help="load generator processes")
+    parser.add_argument("--figures", default=",".join(FIGURES),
+                        help="comma-separated, of: " + ",".join(FIGURES))
+    parser.add_argument("--catchup-timeout", type=float, default=300, help="seconds")
+    parser.add_argument("--timeout", type=float, default=1200, help="hard limit, seconds")
+    args = parser.parse_args(argv)
+    for key, value in SUITES[args.suite].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    unknown = set(args.figures.split(",")) - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figures: {', '.join(sorted(unknown))}")
+    if args.clients < 2 or args.processes < 1 or args.workers < 1:
+        parser.error("--clients must be at least 2, --processes and --workers at least 1")
+    return args
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--duration", type=float, default=30, help="seconds per timed figure")
-    parser.add_argument("--rate", type=float, default=100, help="offered msgs/s (latency)")
-    parser.add_argument("--pairs", type=int, default=4, help="sender/receiver pairs")
-    parser.add_argument("--history", type=int, default=100_000, help="messages in the big chat")
-    parser.add_argument("--samples", type=int, default=200, help="sends per history point")
-    parser.add_argument("--catchup-timeout", type=float, default=900, help="seconds")
-    parser.add_argument("--figures", default="throughput,latency,history")
-    parser.add_argument("--timeout", type=float, default=1800, help="hard limit, seconds")
-    args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below runs
+    args = parse_args()
 
-    secret, database = secrets.token_urlsafe(32), f"bench_{RUN}"
-    workdir = tempfile.mkdtemp(prefix="messenger-bench-")
-    log_path, server = os.path.join(workdir, "server.log"), None
+    def timed_out(*_):
+        raise BenchTimeout(f"--timeout {args.timeout:g} s passed")
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below runs
+    signal.signal(signal.SIGALRM, timed_out)
+    signal.setitimer(signal.ITIMER_REAL, args.timeout)
+    progress(f"run {RUN}: store={args.store} protocol={args.protocol} clients={args.clients}"
+             f" processes={args.processes} duration={args.duration:g} history={args.history}"
+             f" figures={args.figures}")
+    bench = Bench(args)
     try:
-        if args.store == "postgres":
-            postgres(f'CREATE DATABASE "{database}"')
-            database_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
-        else:
-            database_url = f"sqlite:///{workdir}/bench.db"
-        with socket.socket() as s:  # a free port
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        with open(log_path, "w") as log:
-            server = start_server(database_url, secret, port, log)
-        wait_healthy(server, port)
-        bench = Bench(args, port, secret, database_url)
-        asyncio.run(asyncio.wait_for(run_figures(bench), args.timeout))
+        bench.run()
+        progress("done")
         return 0
+    except BenchTimeout as error:
+        progress(f"stopped: {error}")
+        return 124
     finally:
-        if server is not None:
-            stop_server(server)
-            report_server_log(log_path)
-        if args.store == "postgres":
-            postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        bench.cleanup()
 
 
 if __name__ == "__main__":
