@@ -18,6 +18,8 @@ from tornado.httpclient import HTTPRequest
 from messenger.auth import Tokens
 from messenger.config import Config
 from messenger.server import MessengerServer
+from tests.push_standins import FcmStandIn
+from tests.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID, StandIn
 
 POSTGRES_ADMIN_URL = os.environ.get("MESSENGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 SECRET = "test-secret-" + uuid.uuid4().hex  # made per run, never a committed secret
@@ -174,3 +176,39 @@ def by_id(chats: list[dict], chat_id: str) -> dict:
 
 def ids(chats: list[dict]) -> list[str]:
     return [chat["chat_id"] for chat in chats]
+
+
+# --- stand-ins and settings for `run.py serve` in processes of its own --------
+
+@pytest.fixture
+def telegram(io_loop):
+    standin = StandIn()
+    io_loop.run_sync(standin.start)
+    yield standin
+    io_loop.run_sync(standin.stop)
+
+
+@pytest.fixture
+def fcm(io_loop, tmp_path):
+    standin = FcmStandIn()
+    io_loop.run_sync(lambda: standin.start(tmp_path))
+    yield standin
+    io_loop.run_sync(standin.stop)
+
+
+@pytest.fixture
+def env(database_url, telegram, fcm):
+    """run.py's environment, with the Telegram and FCM stand-ins configured."""
+    from tests.processes import environment
+    return environment(database_url, SECRET, MESSENGER_TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+                       MESSENGER_TELEGRAM_SUPPORT_CHAT_ID=SUPPORT_CHAT_ID,
+                       MESSENGER_TELEGRAM_API_URL=telegram.url,
+                       MESSENGER_FCM_SERVICE_ACCOUNT_FILE=str(fcm.service_account_file),
+                       MESSENGER_FCM_URL=fcm.url)
+
+
+async def until(condition, timeout_s: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)

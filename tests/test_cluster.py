@@ -8,37 +8,10 @@ import pytest
 import tornado.websocket
 
 from messenger.auth import Tokens
-from tests.conftest import SECRET, Client
-from tests.processes import Served, environment
-from tests.push_standins import FcmStandIn
-from tests.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID, StandIn
+from tests.conftest import SECRET, Client, until
+from tests.processes import Served
 
 SETTLE_S = 1.5  # time for a double to show up, if there were one
-
-
-@pytest.fixture
-def telegram(io_loop):
-    standin = StandIn()
-    io_loop.run_sync(standin.start)
-    yield standin
-    io_loop.run_sync(standin.stop)
-
-
-@pytest.fixture
-def fcm(io_loop, tmp_path):
-    standin = FcmStandIn()
-    io_loop.run_sync(lambda: standin.start(tmp_path))
-    yield standin
-    io_loop.run_sync(standin.stop)
-
-
-@pytest.fixture
-def env(database_url, telegram, fcm):
-    return environment(database_url, SECRET, MESSENGER_TELEGRAM_BOT_TOKEN=BOT_TOKEN,
-                       MESSENGER_TELEGRAM_SUPPORT_CHAT_ID=SUPPORT_CHAT_ID,
-                       MESSENGER_TELEGRAM_API_URL=telegram.url,
-                       MESSENGER_FCM_SERVICE_ACCOUNT_FILE=str(fcm.service_account_file),
-                       MESSENGER_FCM_URL=fcm.url)
 
 
 async def connect(served: Served, user_id: str) -> Client:
@@ -49,13 +22,6 @@ async def connect(served: Served, user_id: str) -> Client:
     client.support_chat_id = next(c["chat_id"] for c in client.initial_chats
                                   if c["is_tech_support"])
     return client
-
-
-async def until(condition, timeout_s: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 def live(content: str):
