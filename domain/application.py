@@ -1,6 +1,7 @@
 """The one door to the write side: a method per use case, each in three beats
 (load, command, save), returning ids and the positions it saved at."""
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from uuid import UUID
@@ -47,6 +48,7 @@ class Messenger(Application[UUID]):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._group = GroupCommit(self.save)
+        self._in_turn = threading.Lock()
 
     @property
     def support_user(self) -> str:
@@ -340,9 +342,16 @@ class Messenger(Application[UUID]):
         requests for one direct chat) makes it load and decide again."""
         alone, conflicts = False, 0
         while True:
-            about, aggregates = build()
             try:
-                recordings = self.save(*aggregates) if alone else self._group.save(aggregates)
+                if alone:
+                    # Those whose batch conflicted decide again one at a time, so
+                    # they cannot conflict with each other again.
+                    with self._in_turn:
+                        about, aggregates = build()
+                        recordings = self.save(*aggregates)
+                else:
+                    about, aggregates = build()
+                    recordings = self._group.save(aggregates)
             except BatchConflictError:
                 alone = True  # another's conflict, perhaps: decide again, without them
                 continue

@@ -161,13 +161,14 @@ class InboxView(ChangeLog, SQLView):
                 self._run(c, "INSERT INTO inbox_attachments VALUES (:upload, :message, :chat)"
                              " ON CONFLICT DO NOTHING", upload=upload_id, message=message_id,
                           chat=chat_id)
-            self._run(c, "UPDATE inbox_members SET unread = unread + 1"
-                         " WHERE chat_id = :chat AND user_id <> :sender", chat=chat_id, sender=sender)
-            # Writing in a chat means having read it up to one's own message.
-            self._run(c, "UPDATE inbox_members SET read_seq = :seq, unread = 0"
-                         " WHERE chat_id = :chat AND user_id = :sender", chat=chat_id, seq=seq,
-                      sender=sender)
-            return self._members(c, chat_id)
+            # One more unread for the others; writing in a chat means having
+            # read it up to one's own message. One statement, returning the members.
+            self._run(c, "UPDATE inbox_members SET"
+                         " unread = CASE WHEN user_id = :sender THEN 0 ELSE unread + 1 END,"
+                         " read_seq = CASE WHEN user_id = :sender THEN :seq ELSE read_seq END"
+                         " WHERE chat_id = :chat RETURNING user_id, position",
+                      chat=chat_id, seq=seq, sender=sender)
+            return [row["user_id"] for row in sorted(c.fetchall(), key=lambda r: r["position"])]
 
     def read_up_to(self, chat_id: str, user_id: str, message_id: str,
                    tracking: Tracking) -> list[str]:
@@ -330,6 +331,14 @@ class InboxView(ChangeLog, SQLView):
             if row is None:
                 return None
             return _message(row, self._read_positions(c, row["chat_id"]))
+
+    def is_member(self, user_id: str, chat_id: str) -> bool:
+        """In the chat, and the chat not deleted."""
+        with self._read() as c:
+            self._run(c, "SELECT 1 FROM inbox_members me JOIN inbox_chats c"
+                         " ON c.chat_id = me.chat_id WHERE me.chat_id = :chat"
+                         " AND me.user_id = :user AND c.deleted = 0", chat=chat_id, user=user_id)
+            return c.fetchone() is not None
 
     def unread_counts(self, chat_id: str) -> dict[str, int]:
         """Every member's unread count in a chat that still exists, in one query."""
