@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, help="seconds until it expires (default: never)")
     token.add_argument("--config", default=settings.DEFAULT_CONFIG)
 
+    check = commands.add_parser("check-config",
+                                help="validate a config and the environment, then exit")
+    check.add_argument("--config", default=settings.DEFAULT_CONFIG)
+
     rebuild = commands.add_parser("rebuild-projections",
                                   help="rebuild the read models from the event store")
     rebuild.add_argument("--config", default=settings.DEFAULT_CONFIG)
@@ -47,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = settings.load(args.config)
     except settings.ConfigError as error:
-        print(f"config error: {error}", file=sys.stderr)
+        print(f"config error: {error}", file=sys.stderr)  # one line, naming key and file
         return 2
 
+    if args.command == "check-config":
+        print(f"{args.config}: ok ({config.database_url.split('@')[-1]})")
+        return 0
     if args.command == "token":
         print(Tokens(config.jwt_secret).issue(args.user_id, args.name, args.ttl))
         return 0

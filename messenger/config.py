@@ -28,6 +28,13 @@ BOOKING_FRAGMENTS = {
 }
 
 
+# Keys of [auth] besides those read by `setting` (the secrets' files and switches).
+AUTH_KEYS = ("jwt_secret_file", "service_token_file", "create_missing_secret",
+             "require_strong_secrets")
+DEV_SECRET_FILES = ("var/dev-jwt-secret", "var/dev-service-token")
+MIN_SECRET_CHARS = 32
+
+
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names it."""
 
@@ -91,14 +98,24 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
+    # Settings the environment may override are known even when it does.
+    known: set[tuple[str, str]] = {("auth", key) for key in AUTH_KEYS} | {
+        ("storage", "database_url"), ("uploads", "directory"), ("telegram", "support_chat_id"),
+        ("telegram", "api_url"), ("server", "public_url")}
+
     def setting(section: str, key: str, default, kind=str):
+        known.add((section, key))
         value = toml.get(section, {}).get(key, default)
         if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
             name = kind.__name__ if isinstance(kind, type) else "a number"
             raise ConfigError(f"{path}: [{section}] {key} must be {name}")
+        if kind in (int, (int, float)) and not isinstance(value, bool) and value <= 0 \
+                and (section, key) != ("server", "port"):
+            raise ConfigError(f"{path}: [{section}] {key} must be above 0")
         return value
 
     def table(section: str, key: str, default: dict) -> dict:
+        known.add((section, key))
         value = {**default, **toml.get(section, {}).get(key, {})}
         if not all(isinstance(v, str) for v in value.values()):
             raise ConfigError(f"{path}: [{section}.{key}] values must be strings")
@@ -106,6 +123,17 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
 
     defaults = Config()
     auth = toml.get("auth", {})
+    config = _build(path, toml, environ, setting, table, defaults, auth)
+    _check_known(path, toml, known)
+    _check_database_url(path, config.database_url)
+    if auth.get("require_strong_secrets", False):
+        _check_strong(path, config)
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"{path}: [server] port must be 0 to 65535")
+    return config
+
+
+def _build(path, toml, environ, setting, table, defaults, auth) -> Config:
     telegram_mode = setting("telegram", "mode", defaults.telegram_mode)
     if telegram_mode not in ("polling", "webhook"):
         raise ConfigError(f"{path}: [telegram] mode must be \"polling\" or \"webhook\"")
@@ -167,6 +195,40 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
         fcm_project_id=environ.get("MESSENGER_FCM_PROJECT_ID", ""),
         fcm_url=environ.get("MESSENGER_FCM_URL", ""),
     )
+
+
+def _check_known(path: str, toml: dict, known: set[tuple[str, str]]) -> None:
+    """A misspelt setting stops the server rather than being silently ignored."""
+    for section, values in toml.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: {section} must be a [section]")
+        for key in values:
+            if (section, key) not in known:
+                raise ConfigError(f"{path}: [{section}] {key} is not a setting (misspelt?)")
+
+
+def _check_database_url(path: str, database_url: str) -> None:
+    from messenger.storage import DatabaseURLError, persistence_env
+    try:
+        persistence_env(database_url)
+    except DatabaseURLError as error:
+        raise ConfigError(f"{path}: [storage] database_url (or MESSENGER_DATABASE_URL): "
+                          f"{error}") from None
+
+
+def _check_strong(path: str, config: Config) -> None:
+    """Production refuses a short secret, or one a development setup made."""
+    made_for_development = set()
+    for dev_file in DEV_SECRET_FILES:
+        if Path(dev_file).exists():
+            made_for_development.add(Path(dev_file).read_text().strip())
+    for variable, value in (("MESSENGER_JWT_SECRET", config.jwt_secret),
+                            ("MESSENGER_SERVICE_TOKEN", config.service_token)):
+        if len(value) < MIN_SECRET_CHARS:
+            raise ConfigError(f"{path}: {variable} must be at least {MIN_SECRET_CHARS} characters")
+        if value in made_for_development:
+            raise ConfigError(f"{path}: {variable} is a development secret (from var/);"
+                              " make one for production")
 
 
 def _secret(environ, variable: str, section: dict, key: str, path: str) -> str:
