@@ -18,6 +18,7 @@ setup(
         "pyfcm>=2.0",
         "Pillow>=10",
         "pillow-heif>=0.18",  # HEIC thumbnails; HEIC is still accepted without it
+        "prometheus-client>=0.20",
     ],
     extras_require={
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import psycopg
 
+from messenger.metrics import DATABASE_ERRORS
 from projections.changes import Change
 from projections.inbox_postgres import CHANNEL
 
@@ -76,6 +77,7 @@ class ChangeFeed:
             try:
                 self._read_all()
             except Exception:
+                DATABASE_ERRORS.labels("change_feed").inc()
                 log.exception("change log not read; trying again")
                 self._stopped.wait(RECONNECT_S)
 

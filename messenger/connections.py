@@ -5,6 +5,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Protocol
 
+from messenger.metrics import CONNECTIONS
+
 
 class Connection(Protocol):
     user_id: str
@@ -26,11 +28,13 @@ class Connections:
         if not connections:
             self.on_first(connection.user_id)
         connections.add(connection)
+        CONNECTIONS.inc()
 
     def discard(self, connection: Connection) -> None:
         connections = self._by_user.get(connection.user_id)
         if connections is not None and connection in connections:
             connections.discard(connection)
+            CONNECTIONS.dec()
             if not connections:
                 del self._by_user[connection.user_id]
                 self.on_last(connection.user_id)

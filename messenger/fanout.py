@@ -4,13 +4,15 @@ whose request caused a change is left out: its reply comes from the request."""
 
 import asyncio
 import logging
+import time
 
 from messenger import protocol
 from messenger.commands import Commands
 from messenger.connections import Connections
 from messenger.frames import Frames
 from messenger.position import ViewPosition
-from projections.changes import Change
+from messenger.metrics import FANOUT_SECONDS, observe_delivery
+from projections.changes import MESSAGE_NEW, Change
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +39,26 @@ class Fanout:
 
     def on_changes(self, head: int, changes: list[Change]) -> None:
         """Called on the IOLoop, in order, once the view has committed up to `head`."""
+        now = time.monotonic()
         for change in changes:
-            self._changes.put_nowait(change)
+            self._changes.put_nowait((change, now))
         self._position.advance(head)
 
     async def _run(self) -> None:
         while True:
             # What piled up while the last batch was delivered goes out together:
             # one trip to the database thread, not one per change.
-            changes = [await self._changes.get()]
-            while not self._changes.empty() and len(changes) < MAX_BATCH:
-                changes.append(self._changes.get_nowait())
+            queued = [await self._changes.get()]
+            while not self._changes.empty() and len(queued) < MAX_BATCH:
+                queued.append(self._changes.get_nowait())
+            changes = [change for change, _ in queued]
             try:
                 await self._deliver(changes)
+                done = time.monotonic()
+                for change, arrived in queued:
+                    FANOUT_SECONDS.observe(done - arrived)
+                    if change.what == MESSAGE_NEW:
+                        observe_delivery(change.at_us)
             except Exception:
                 log.exception("live delivery of events %s to %s failed",
                               changes[0].position, changes[-1].position)

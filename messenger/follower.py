@@ -10,6 +10,7 @@ from eventsourcing.persistence import IntegrityError, ListenNotifySubscription, 
 from eventsourcing.projection import ApplicationSubscription, BaseProjectionRunner, Projection
 
 from domain.application import Messenger
+from messenger.metrics import FOLLOWER_RESTARTS
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class Follower:
                 if self._closed.is_set():
                     return  # stopping: what was in hand is taken up after the next start
                 log.exception("projection %s failed", self._projection.name)
+                FOLLOWER_RESTARTS.labels(self._projection.name).inc()
             if self._closed.wait(backoff):
                 return
             try:

@@ -326,6 +326,11 @@ def _unmute_chat(fields: _Fields, user_id: str, limits: Limits) -> MuteChat:
     return MuteChat(fields.chat_id(), False)
 
 
+REQUEST_TYPES = frozenset((
+    "create_chat", "rename_chat", "delete_chat", "get_chat_messages", "send_message",
+    "register_device", "unregister_device", "mute_chat", "unmute_chat", "add_user",
+    "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read"))
+
 _PARSERS = {
     "create_chat": _create_chat,
     "rename_chat": _rename_chat,

@@ -10,6 +10,7 @@ import tornado.ioloop
 import tornado.netutil
 import tornado.web
 
+from domain.application import Messenger
 from messenger import protocol
 from messenger.auth import Tokens
 from messenger.change_feed import ChangeFeed
@@ -20,6 +21,7 @@ from messenger.fanout import Fanout
 from messenger.frames import Frames
 from messenger.handlers import ChatSocket, Health, loggable_path
 from messenger.leadership import Leadership
+from messenger.metrics import Metrics
 from messenger.position import ViewPosition
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
 from messenger.service_api import AuditChat, AuditUser, BookingNotifications, Users
@@ -103,6 +105,7 @@ class MessengerServer:
                 (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens,
                                       "max_pending_bytes": config.max_pending_bytes}),
                 (r"/healthz", Health, {"probe": self._is_healthy}),
+                (r"/metrics", Metrics, {"commands": self.commands, "lag": self._lag}),
                 (r"/api/v1/users", Users, service),
                 (r"/api/v1/notifications/bookings", BookingNotifications, service),
                 (r"/api/v1/audit/chats/([^/]+)", AuditChat, {**service, "auditor": self.store.auditor}),
@@ -154,6 +157,17 @@ class MessengerServer:
         for part in (self.telegram, self.push, self.store):
             if part is not None:
                 part.stand_down()
+
+    def _lag(self) -> dict[str, int]:
+        """How far each follower is behind the newest event (blocking)."""
+        head = self.store.app.recorder.max_notification_id() or 0
+        views = {"inbox": self.store.view, "audit": self.store.audit_view}
+        if self.push is not None:
+            views["push"] = self.push.view
+        if self.telegram is not None:
+            views["telegram"] = self.telegram.posts
+        return {name: head - (view.max_tracking_id(Messenger.name) or 0)
+                for name, view in views.items()}
 
     async def _is_healthy(self) -> bool:
         return (self.feed.is_running and self.feed.database_up

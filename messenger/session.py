@@ -23,6 +23,7 @@ from messenger.auth import Identity
 from messenger.commands import Commands
 from messenger.connections import Connection, Connections
 from messenger.frames import Frames
+from messenger.metrics import DATABASE_ERRORS, MESSAGES, REQUESTS
 from messenger.position import ViewPosition
 from messenger.rate_limit import TokenBucket
 from messenger.protocol import (
@@ -131,6 +132,7 @@ class Session:
         except InvalidChatError as error:
             frames = [protocol.error_frame(protocol.BAD_REQUEST, str(error), request_type)]
         except (PersistenceError, asyncio.TimeoutError):
+            DATABASE_ERRORS.labels("request").inc()
             log.exception("store unavailable for %s", request_type)
             frames = [protocol.error_frame(protocol.UNAVAILABLE, "store unavailable, try again",
                                            request_type)]
@@ -139,6 +141,11 @@ class Session:
             log.exception("request %s failed", request_type)
             frames = [protocol.error_frame(protocol.UNAVAILABLE, "the server could not answer",
                                            request_type)]
+        result = frames[0]["data"]["code"] if frames and frames[0]["type"] == "error" else "ok"
+        REQUESTS.labels(request_type if request_type in protocol.REQUEST_TYPES else "unknown",
+                        result).inc()
+        if request_type == "send_message" and result == "ok":
+            MESSAGES.inc()
         for frame in frames:
             connection.send(protocol.encode(frame, request_id))
 

@@ -21,7 +21,7 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS inbox_changes ("
     " position BIGINT PRIMARY KEY, chat_id TEXT NOT NULL, what TEXT NOT NULL,"
     " users TEXT NOT NULL, removed TEXT NOT NULL, message_id TEXT NOT NULL,"
-    " reader TEXT NOT NULL)",
+    " reader TEXT NOT NULL, at_us BIGINT NOT NULL)",
 )
 TABLE_NAMES = ("inbox_changes",)
 
@@ -38,6 +38,7 @@ class Change:
     removed: tuple[str, ...] = ()
     message_id: str = ""
     reader: str = ""
+    at_us: int = 0  # when the event happened, in microseconds since the epoch
 
 
 class ChangeLog:
@@ -47,10 +48,10 @@ class ChangeLog:
         if changes:
             c.executemany(self.placeholders(
                 "INSERT INTO inbox_changes VALUES (:position, :chat, :what, :users, :removed,"
-                " :message, :reader)"), [
+                " :message, :reader, :at)"), [
                 {"position": change.position, "chat": change.chat_id, "what": change.what,
                  "users": json.dumps(change.users), "removed": json.dumps(change.removed),
-                 "message": change.message_id, "reader": change.reader}
+                 "message": change.message_id, "reader": change.reader, "at": change.at_us}
                 for change in changes])
         self._run(c, "DELETE FROM inbox_changes WHERE position <= :horizon",
                   horizon=head - KEEP_CHANGES)
@@ -71,4 +72,4 @@ class ChangeLog:
             head = rows[-1]["position"]  # the rest on the next read
         return head, [Change(row["position"], row["chat_id"], row["what"],
                              tuple(json.loads(row["users"])), tuple(json.loads(row["removed"])),
-                             row["message_id"], row["reader"]) for row in rows]
+                             row["message_id"], row["reader"], row["at_us"]) for row in rows]

@@ -3,6 +3,7 @@ a batch of events per transaction, and records what changed for whom (the
 change log, projections/changes.py) in that same transaction."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -49,7 +50,9 @@ class InboxProjection(Projection[InboxView]):
                 self._changes.clear()
                 self.process_event(event, tracking)
                 if event.timestamp >= live_since:
-                    changes.extend(change for change in self._changes if change.what)
+                    at_us = int(event.timestamp.timestamp() * 1e6)
+                    changes.extend(replace(change, at_us=at_us)
+                                   for change in self._changes if change.what)
             self.view.record_changes(c, changes, head)
         self.on_committed(head)
 

@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+from messenger.metrics import PUSHES
+
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 5
@@ -48,6 +50,7 @@ def deliver(provider: Provider, token: str, push: Push, stopping: threading.Even
     backoff = FIRST_BACKOFF_S
     for _ in range(ATTEMPTS):
         result = provider.send(token, push)
+        PUSHES.labels(provider.name, result.outcome.value).inc()
         if result.outcome is not Outcome.RETRY:
             return result
         log.warning("%s push for message %s: %s; retrying in %.1f s", provider.name,

@@ -8,6 +8,8 @@ import requests
 import telebot
 from telebot.apihelper import ApiException, ApiTelegramException
 
+from messenger.metrics import TELEGRAM
+
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 60.0
@@ -61,6 +63,7 @@ class BotApi:
                 delay = backoff
                 log.warning("Telegram unreachable (%s); retrying in %.1f s",
                             type(error).__name__, delay)
+            TELEGRAM.labels("retry").inc()
             if self._stopping.wait(delay):
                 raise StoppedError
             backoff = min(backoff * 2, MAX_BACKOFF_S)

@@ -48,10 +48,10 @@ class TelegramBridge:
         config = self._config
         api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._stopping)
         view_class = PostgresPostsView if is_postgres(config.database_url) else SQLitePostsView
-        self._posts = open_view(self._env, TelegramPoster.name, view_class)
-        skip_history(self._env, self._posts)
+        self.posts = open_view(self._env, TelegramPoster.name, view_class)
+        skip_history(self._env, self.posts)
         self._follower: Follower | None = None
-        self.replies = SupportReplies(self._app, self._posts, api,
+        self.replies = SupportReplies(self._app, self.posts, api,
                                       config.telegram_support_chat_id)
         if config.telegram_mode == "webhook":
             # In the background: an unreachable Telegram must not keep the server from starting.
@@ -67,7 +67,7 @@ class TelegramBridge:
         self._term = threading.Event()
         api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._term)
         self._follower = Follower(
-            self._env, TelegramPoster(self._posts, api, config.telegram_support_chat_id))
+            self._env, TelegramPoster(self.posts, api, config.telegram_support_chat_id))
         if config.telegram_mode == "polling":
             LongPolling(api, self.replies, self._term).start()
 
@@ -102,4 +102,4 @@ class TelegramBridge:
         try:
             self.stand_down()
         finally:
-            self._posts.datastore.close()
+            self.posts.datastore.close()

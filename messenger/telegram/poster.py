@@ -12,6 +12,7 @@ from eventsourcing.utils import get_topic
 from domain import ids
 from domain.chat import SUPPORT
 from domain.message import Message
+from messenger.metrics import TELEGRAM
 from messenger.telegram.bot_api import BotApi, UndeliverableError
 from messenger.telegram.posts_view import PostsView
 
@@ -63,6 +64,8 @@ class TelegramPoster(Projection[PostsView]):
             posted = self._api.send(self._support_chat_id, text)
         except UndeliverableError as error:
             log.error("Telegram refused message %s for good: %s", message_id, error)
+            TELEGRAM.labels("refused").inc()
             self.view.skip(tracking)
             return
+        TELEGRAM.labels("posted").inc()
         self.view.record(self._support_chat_id, posted, chat_id, message_id, tracking)
