@@ -1,10 +1,10 @@
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 
 from messenger import config as settings
+from messenger import logs
 from messenger.auth import Tokens
 from messenger.server import MessengerServer
 from messenger.audit_cli import audit_command
@@ -47,12 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--config", default=settings.DEFAULT_CONFIG)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup()
     try:
         config = settings.load(args.config)
     except settings.ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)  # one line, naming key and file
         return 2
+    logs.setup(config.log_format)
 
     if args.command == "check-config":
         print(f"{args.config}: ok ({config.database_url.split('@')[-1]})")

@@ -2,6 +2,7 @@
 caused which event so live delivery can leave the requester to its reply."""
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -16,7 +17,9 @@ class Commands:
         self._origins: dict[int, Any] = {}
 
     async def query(self, function: Callable, *args) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        # In the caller's context, so what it logs carries the request's id.
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, contextvars.copy_context().run, function, *args)
 
     async def run(self, origin: Any, command: Callable[..., Saved], *args) -> Saved:
         """Runs a command of the application on behalf of `origin`."""

@@ -58,6 +58,7 @@ class Config:
     max_connections_per_user: int = 20  # to one process
     max_group_members: int = 1000
     token_leeway_s: int = 30  # clock skew allowed on a token's exp and nbf
+    log_format: str = "text"  # or "json", one object per line
     max_pending_bytes: int = 4 * 1024 * 1024
     support_user_id: str = "support"
     support_chat_name: str = "Техподдержка"
@@ -134,11 +135,15 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
 
 
 def _build(path, toml, environ, setting, table, defaults, auth) -> Config:
+    log_format = setting("logging", "format", defaults.log_format)
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"{path}: [logging] format must be \"text\" or \"json\"")
     telegram_mode = setting("telegram", "mode", defaults.telegram_mode)
     if telegram_mode not in ("polling", "webhook"):
         raise ConfigError(f"{path}: [telegram] mode must be \"polling\" or \"webhook\"")
     return Config(
         source=path,
+        log_format=log_format,
         host=setting("server", "host", defaults.host),
         port=setting("server", "port", defaults.port, int),
         database_url=environ.get("MESSENGER_DATABASE_URL")

@@ -11,6 +11,7 @@ from messenger.metrics import CONNECTIONS
 class Connection(Protocol):
     user_id: str
     user_name: str
+    connection_id: str  # short and random, for the logs
     version: int  # of the protocol it speaks
 
     def send(self, text: str) -> None: ...

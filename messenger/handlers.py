@@ -1,6 +1,7 @@
 """Thin Tornado handlers: authenticate, then hand frames to the Session."""
 
 import asyncio
+import secrets
 import logging
 import time
 
@@ -66,6 +67,7 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
         self.version = int(version)
         self.user_id = self.identity.user_id
         self.user_name = self.identity.name
+        self.connection_id = secrets.token_hex(4)
 
     async def open(self) -> None:
         # Without this, a client that sends and waits stalls ~40 ms per round

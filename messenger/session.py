@@ -23,6 +23,7 @@ from messenger.auth import Identity
 from messenger.commands import Commands
 from messenger.connections import Connection, Connections
 from messenger.frames import Frames
+from messenger.logs import REQUEST_ID
 from messenger.metrics import DATABASE_ERRORS, MESSAGES, REQUESTS
 from messenger.position import ViewPosition
 from messenger.rate_limit import TokenBucket
@@ -105,9 +106,11 @@ class Session:
 
     async def handle(self, connection: Connection, text: str | bytes) -> None:
         request_type, request_id = "", None
+        REQUEST_ID.set(f"{connection.connection_id}:-")
         wait_s = self._wait_s(connection)  # malformed frames count too
         try:
             request_type, request_id, data = protocol.envelope(text)
+            REQUEST_ID.set(f"{connection.connection_id}:{str(request_id)[:40]}")
             if wait_s:
                 connection.send(protocol.encode(protocol.error_frame(
                     protocol.RATE_LIMITED, "too many requests; slow down", request_type,

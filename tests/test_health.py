@@ -48,3 +48,38 @@ async def test_tokens_never_reach_the_logs(harness, caplog):
     await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "hi"})
     token = harness.tokens.issue("alice")
     assert "token=" not in caplog.text and token.split(".")[0] not in caplog.text
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_production_logs_are_json_lines_with_request_ids_and_no_content(
+        harness, monkeypatch):
+    import io
+    import json
+
+    from messenger import logs
+    from messenger.frames import Frames
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    written = io.StringIO()
+    logs.setup("json", logging.DEBUG, written)
+    try:
+        alice = await harness.connect("alice")
+        await alice.call("send_message", {"chat_id": alice.support_chat_id,
+                                          "content": "words nobody else may read"})
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(Frames, "history", broken)
+        [refused] = await alice.call("get_chat_messages", {"chat_id": alice.support_chat_id},
+                                     request_id="rq-42")
+        assert refused["data"]["code"] == "unavailable"
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    entries = [json.loads(line) for line in written.getvalue().splitlines()]
+    [failure] = [e for e in entries if e["level"] == "ERROR"]
+    assert failure["request_id"].endswith(":rq-42") and "RuntimeError: a bug" in failure["error"]
+    assert "nobody else may read" not in written.getvalue()
+    assert harness.tokens.issue("alice").split(".")[0] not in written.getvalue()

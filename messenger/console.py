@@ -1,0 +1,83 @@
+"""The browser console at /console: one static page (plain HTML, CSS and
+JavaScript in messenger/console/, no build step) that speaks protocol version 2
+over /ws on the same host. In development, POST /console/token mints a token
+for any user id; otherwise that route does not exist and the page asks for a
+token pasted from `python run.py token USER_ID`."""
+
+import json
+from pathlib import Path
+
+import tornado.web
+
+from messenger.auth import Tokens
+from messenger.handlers import QuietAboutQueries
+from messenger.protocol import MAX_NAME_CHARS
+
+STATIC = Path(__file__).with_name("console")
+DEV_TOKEN_TTL_S = 12 * 3600
+# Scripts and styles only from our own files (none inline), sockets to this host.
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+class _Secured:
+    def set_default_headers(self) -> None:
+        for name, value in HEADERS.items():
+            self.set_header(name, value)
+
+
+class ConsolePage(_Secured, tornado.web.RequestHandler):
+    def initialize(self, page: bytes) -> None:
+        self.page = page
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(self.page)
+
+
+class ConsoleFiles(_Secured, tornado.web.StaticFileHandler):
+    pass
+
+
+class MintToken(QuietAboutQueries, tornado.web.RequestHandler):
+    """Development only: anyone who can reach it may act as any user."""
+
+    def initialize(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+
+    def post(self) -> None:
+        try:
+            body = json.loads(self.request.body or b"null")
+        except ValueError:
+            raise tornado.web.HTTPError(400, reason="the body must be JSON") from None
+        if not isinstance(body, dict):
+            raise tornado.web.HTTPError(400, reason="the body must be a JSON object")
+        user_id, name = body.get("user_id"), body.get("name") or ""
+        if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_NAME_CHARS:
+            raise tornado.web.HTTPError(400, reason="'user_id' must be a non-empty string")
+        if not isinstance(name, str) or len(name) > MAX_NAME_CHARS:
+            raise tornado.web.HTTPError(400, reason="'name' must be a string")
+        self.finish({"token": self.tokens.issue(user_id.strip(), name.strip(),
+                                                ttl_s=DEV_TOKEN_TTL_S)})
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish({"error": {"status": status_code, "message": self._reason}})
+
+
+def routes(tokens: Tokens, dev_tokens: bool) -> list:
+    page = (STATIC / "index.html").read_bytes()
+    if dev_tokens:
+        page = page.replace(b'data-dev-tokens="false"', b'data-dev-tokens="true"', 1)
+    found = [
+        (r"/console", ConsolePage, {"page": page}),
+        (r"/console/", tornado.web.RedirectHandler, {"url": "/console"}),
+        (r"/console/((?:[\w-]+)\.(?:js|css))", ConsoleFiles, {"path": str(STATIC)}),
+    ]
+    if dev_tokens:
+        found.append((r"/console/token", MintToken, {"tokens": tokens}))
+    return found
