@@ -33,6 +33,8 @@ from messenger.store import Store
 
 log = logging.getLogger(__name__)
 
+FINISH_TIMEOUT_S = 10.0  # for the requests in hand when stopping
+
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
     """Tornado's access log, without tokens and secrets."""
@@ -174,9 +176,13 @@ class MessengerServer:
                 and await self.commands.query(self.store.is_healthy))
 
     async def stop(self) -> None:
+        """Graceful: accepts nothing new, answers the requests in hand, tells
+        every client to reconnect (1012, to another process or to this one
+        restarted), and stops the followers at their tracked positions."""
         self._http.stop()
+        await self.session.finish(FINISH_TIMEOUT_S)
         for connection in self.connections.all():
-            connection.close(1001, "server shutting down")
+            connection.close(1012, "server restarting: reconnect")
         await self._http.close_all_connections()
         await self.commands.query(self.leadership.stop)
         await self.commands.query(self.feed.stop)

@@ -63,6 +63,20 @@ class Session:
         self._limits = limits
         self._buckets: dict[Connection, TokenBucket] = {}
         self._user_buckets: dict[str, TokenBucket] = {}
+        self._answering = 0  # requests being answered now
+        self._idle = asyncio.Event()
+        self._stopping = False
+
+    async def finish(self, timeout_s: float) -> None:
+        """For a graceful stop: answers no new request, and waits (at most
+        timeout_s) for those being answered, so each gets its reply."""
+        self._stopping = True
+        if self._answering:
+            self._idle.clear()
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout_s)
+            except asyncio.TimeoutError:
+                log.warning("stopping with %d requests unanswered", self._answering)
 
     async def connected(self, connection: Connection, identity: Identity) -> None:
         """A first connection registers the user (and so their tech-support
@@ -105,6 +119,17 @@ class Session:
         return bucket.take()
 
     async def handle(self, connection: Connection, text: str | bytes) -> None:
+        if self._stopping:
+            return  # the connection is about to be closed with 1012: the client resends
+        self._answering += 1
+        try:
+            await self._handle(connection, text)
+        finally:
+            self._answering -= 1
+            if not self._answering:
+                self._idle.set()
+
+    async def _handle(self, connection: Connection, text: str | bytes) -> None:
         request_type, request_id = "", None
         REQUEST_ID.set(f"{connection.connection_id}:-")
         wait_s = self._wait_s(connection)  # malformed frames count too

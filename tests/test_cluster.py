@@ -10,6 +10,7 @@ import tornado.websocket
 from messenger.auth import Tokens
 from tests.conftest import SECRET, Client, until
 from tests.processes import Served
+from tests.senders import Sender
 
 SETTLE_S = 1.5  # time for a double to show up, if there were one
 
@@ -87,5 +88,49 @@ async def test_two_processes_one_store_and_a_kill_in_the_middle(env, telegram, f
             "help from the first process", "help from the second process"]
     finally:
         for served in (first, second):
+            if getattr(served, "process", None) is not None and served.process.poll() is None:
+                await served.stop()
+
+
+@pytest.mark.gen_test(timeout=180)
+async def test_a_rolling_restart_loses_no_message(env):
+    servers = [Served(env), Served(env)]
+    try:
+        for served in servers:
+            await served.start()
+        senders = [Sender(user) for user in ("s1", "s2", "s3")]
+        for sender in senders:
+            await sender.connect(servers[0])
+        created = await senders[0].request({"type": "create_chat", "request_id": "c", "data": {
+            "with_user_id": [{"user_id": "s2"}, {"user_id": "s3"}], "chat_name": "Смена"}})
+        chat_id = created["data"]["chat_id"]
+
+        for restarting in (0, 1):  # each process in turn, as a deployment does
+            load = [asyncio.ensure_future(s.send_until_cut(chat_id)) for s in senders]
+            await asyncio.sleep(1.0)
+            assert await servers[restarting].stop() == 0  # SIGTERM
+            await asyncio.gather(*load)
+            assert [s.close_code for s in senders] == [1012] * len(senders)
+            other = servers[1 - restarting]
+            for sender in senders:  # what a client does on 1012: reconnect, resend
+                await sender.connect(other)
+                if sender.unanswered is not None:
+                    reply = await sender.request(sender.unanswered)
+                    assert reply["type"] == "message_new", reply
+                    sender.acknowledged.append(sender.unanswered["data"]["content"])
+                    sender.unanswered = None
+            servers[restarting] = Served(env)
+            await servers[restarting].start()
+
+        history = await senders[0].request({"type": "get_chat_messages", "request_id": "h",
+                                            "data": {"chat_id": chat_id, "limit": 1000}})
+        stored = [m["content"] for m in history["data"]]
+        acknowledged = [c for s in senders for c in s.acknowledged if int(c.split()[1]) % 5]
+        assert len(acknowledged) > 20, "the load was light; nothing was proven"
+        assert sorted(stored) == sorted(acknowledged)  # each once, none lost
+        for sender in senders:
+            sender.socket.close()
+    finally:
+        for served in servers:
             if getattr(served, "process", None) is not None and served.process.poll() is None:
                 await served.stop()

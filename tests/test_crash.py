@@ -5,58 +5,16 @@ up, and pushes and Telegram posts resume without losing any."""
 
 import asyncio
 import collections
-import json
 
 import pytest
-import tornado.websocket
 
-from messenger.auth import Tokens
-from tests.conftest import SECRET, until
+from tests.conftest import until
 from tests.processes import Served
+from tests.senders import Sender
 
 SENDERS = ("s1", "s2", "s3", "s4")
 LOAD_S = 1.5
 SETTLE_S = 1.5
-
-
-class Sender:
-    """Sends in a loop, with client_msg_ids, and remembers what was acknowledged."""
-
-    def __init__(self, user: str):
-        self.user = user
-        self.acknowledged: list[str] = []
-        self.unanswered: dict | None = None
-        self.count = 0
-
-    async def connect(self, served: Served) -> None:
-        self.socket = await tornado.websocket.websocket_connect(
-            served.url(Tokens(SECRET).issue(self.user)) + "&v=2")
-        first = json.loads(await self.socket.read_message())
-        self.support_chat_id = next(c["chat_id"] for c in first["data"] if c["is_tech_support"])
-
-    async def request(self, frame: dict) -> dict | None:
-        self.socket.write_message(json.dumps(frame))
-        while True:
-            text = await self.socket.read_message()
-            if text is None:
-                return None
-            reply = json.loads(text)
-            if reply.get("request_id") == frame["request_id"]:
-                return reply
-
-    async def send_until_cut(self, chat_id: str) -> None:
-        while True:
-            self.count += 1
-            content = f"{self.user} {self.count}"
-            target = self.support_chat_id if self.count % 5 == 0 else chat_id
-            self.unanswered = {"type": "send_message", "request_id": self.count, "data": {
-                "chat_id": target, "content": content, "client_msg_id": content}}
-            reply = await self.request(self.unanswered)
-            if reply is None:
-                return  # the server is gone; the frame in hand may or may not be stored
-            assert reply["type"] == "message_new", reply
-            self.acknowledged.append(content)
-            self.unanswered = None
 
 
 @pytest.mark.gen_test(timeout=180)
