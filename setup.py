@@ -8,6 +8,8 @@ setup(
     packages=find_packages(include=["domain", "domain.*", "projections", "projections.*",
                                     "messenger", "messenger.*"]),
     py_modules=["run"],
+    # The browser console and the protocol description travel with the code.
+    package_data={"messenger": ["console/*", "protocol.schema.json"]},
     install_requires=[
         "eventsourcing[postgres]==9.5.6",
         "tornado>=6.4",
@@ -23,6 +25,7 @@ setup(
     extras_require={
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.
         "test": ["pytest>=8", "pytest-tornado>=0.8", "h2>=4", "cryptography>=42",
-                 "jsonschema>=4.18", "hypothesis>=6.100"],
+                 "jsonschema>=4.18", "hypothesis>=6.100",
+                 "playwright>=1.40"],  # drives Debian's chromium (.ci/run installs it)
     },
 )

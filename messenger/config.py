@@ -59,6 +59,7 @@ class Config:
     max_group_members: int = 1000
     token_leeway_s: int = 30  # clock skew allowed on a token's exp and nbf
     log_format: str = "text"  # or "json", one object per line
+    dev_tokens: bool = False  # POST /console/token mints tokens for anyone: development only
     max_pending_bytes: int = 4 * 1024 * 1024
     support_user_id: str = "support"
     support_chat_name: str = "Техподдержка"
@@ -144,6 +145,9 @@ def _build(path, toml, environ, setting, table, defaults, auth) -> Config:
     return Config(
         source=path,
         log_format=log_format,
+        # Only where the secret itself is a development one, made on first start.
+        dev_tokens=not environ.get("MESSENGER_JWT_SECRET")
+        and auth.get("create_missing_secret", False) is True,
         host=setting("server", "host", defaults.host),
         port=setting("server", "port", defaults.port, int),
         database_url=environ.get("MESSENGER_DATABASE_URL")

@@ -11,7 +11,7 @@ import tornado.netutil
 import tornado.web
 
 from domain.application import Messenger
-from messenger import protocol
+from messenger import console, protocol
 from messenger.auth import Tokens
 from messenger.change_feed import ChangeFeed
 from messenger.commands import Commands
@@ -113,6 +113,7 @@ class MessengerServer:
                 (r"/api/v1/audit/chats/([^/]+)", AuditChat, {**service, "auditor": self.store.auditor}),
                 (r"/api/v1/audit/chats", AuditUser, {**service, "auditor": self.store.auditor}),
                 *routes,
+                *console.routes(self.tokens, config.dev_tokens),
             ],
             websocket_max_message_size=config.max_frame_bytes,
             websocket_ping_interval=30,

@@ -42,7 +42,7 @@
   function connect(token) {
     const identity = claims(token);
     if (!identity || typeof identity.sub !== "string") {
-      showError("That is not a token: expected a JWT such as `python run.py token USER_ID` prints.");
+      showError("That is not a token: expected a JWT, as `python run.py token USER_ID` prints.");
       return;
     }
     disconnect();
@@ -109,11 +109,11 @@
   function signOut() {
     disconnect();
     sessionStorage.removeItem("console-token");
-    Object.assign(state, { token: "", me: "", myName: "", accepted: false, openChat: "", messages: [],
-                           order: [], hasMore: false });
+    Object.assign(state, { token: "", me: "", myName: "", accepted: false, openChat: "",
+                           messages: [], order: [], hasMore: false });
     state.chats.clear();
     $("app").hidden = true;
-    $("chat").hidden = true;
+    $("chat-view").hidden = true;
     $("login").hidden = false;
     $("sign-out").hidden = true;
     setStatus("signed-out");
@@ -278,7 +278,7 @@
     state.openChat = chatId;
     state.messages = [];
     state.hasMore = false;
-    $("chat").hidden = false;
+    $("chat-view").hidden = false;
     $("rename-input").value = "";
     renderChatHeader();
     renderMessages(true);
@@ -290,7 +290,7 @@
   function closeChat() {
     state.openChat = "";
     state.messages = [];
-    $("chat").hidden = true;
+    $("chat-view").hidden = true;
   }
 
   function fetchPage(older) {
@@ -358,7 +358,8 @@
                                                 (message.deleted ? " deleted" : "") });
       item.dataset.testid = "message";
       item.dataset.messageId = message.id;
-      const sender = element("span", { className: "message-sender" }, mine ? "you" : message.sender);
+      const sender = element("span", { className: "message-sender" },
+                             mine ? "you" : message.sender);
       sender.dataset.testid = "message-sender";
       const content = element("span", { className: "message-content" },
                               message.deleted ? "message deleted" : message.content);
@@ -374,7 +375,9 @@
       const meta = [new Date(message.created_at).toLocaleString()];
       if (message.edited_at) meta.push("edited");
       if (mine && message.is_read) meta.push("read");
-      item.append(element("span", { className: "message-meta" }, meta.join(" · ")));
+      const details = element("span", { className: "message-meta" }, meta.join(" · "));
+      details.dataset.testid = "message-meta";
+      item.append(details);
       return item;
     });
     list.replaceChildren(...items);
