@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 FIRST_RESTART_S = 0.5
 MAX_RESTART_S = 30.0
 MAX_BATCH = 500  # events in one transaction of a projection that takes batches
+NUDGE_S = 1.0
 
 
 def _has_more_ready(subscription: ListenNotifySubscription) -> bool:
@@ -30,6 +31,18 @@ class BatchingRunner(BaseProjectionRunner):
     """The library's runner, handing a projection with `process_batch` every
     event already fetched (up to MAX_BATCH) at once, each with its stored form,
     so it can commit them in one transaction. Others get `process_event`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        threading.Thread(target=self._nudge, daemon=True,
+                         name=f"nudge-{self._projection.name}").start()
+
+    def _nudge(self) -> None:
+        """The library's PostgreSQL subscription reads what is stored, then starts
+        to LISTEN: an event stored in between waits for the next NOTIFY, which
+        may never come. Looking again every NUDGE_S bounds that wait."""
+        while not self.is_interrupted.wait(NUDGE_S):
+            self._subscription.subscription._has_been_notified.set()
 
     @staticmethod
     def _process_events_loop(subscription: ApplicationSubscription, projection: Projection,
