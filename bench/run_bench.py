@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
@@ -36,6 +37,9 @@ SUITES = {
 WARMUP_S = 2.0  # closed loops run this long before the counted window
 THROUGHPUT_DRAIN_S = 5.0
 LATENCY_DRAIN_S = 10.0
+MAX_BACKLOG_S = 2.0
+STALL_S = 30.0  # views behind and not moving this long: something is broken
+IDLE_CPU = 0.15  # cores: below this for a second, the servers are idle  # the latency figure stops offering once this much waits
 FILL_BATCH = 500
 CHAT_LIST_CHATS = 1000
 CHAT_LIST_SAMPLES = 200
@@ -90,10 +94,32 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load: the bench shares its cores."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def postgres(statement: str) -> None:
+    postgres_in(ADMIN_URL, statement)
+
+
+def postgres_in(url: str, statement: str) -> None:
     import psycopg
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(statement)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement)
 
 
 def server_env(database_url: str, secret: str, base) -> dict:
@@ -173,18 +199,32 @@ class Servers:
 
 
 def report_log(path: str) -> None:
-    """To stderr: how many lines look bad, and a few from the first of them."""
+    """To stderr: how many lines look bad, the kinds of them, and the first one
+    in full (a server's log is otherwise left alone; the bench reports, it does
+    not judge)."""
     try:
         with open(path, errors="replace") as log:
             lines = [entry.rstrip() for entry in log]
     except OSError:
         return
-    bad = [i for i, entry in enumerate(lines)
-           if any(word in entry for word in ("ERROR", "WARNING", "Traceback"))]
-    if bad:
-        progress(f"{os.path.basename(path)}: {len(bad)} error/warning lines, from the first:")
-        for entry in lines[bad[0]:bad[0] + 30]:
-            print("  | " + entry, file=sys.stderr)
+    levels = (" ERROR ", " WARNING ", " CRITICAL ")
+    bad = [i for i, entry in enumerate(lines) if any(level in entry for level in levels)]
+    tracebacks = sum(entry.startswith("Traceback") for entry in lines)
+    if not bad and not tracebacks:
+        return
+    kinds: dict[str, int] = {}
+    for i in bad:
+        kind = lines[i].split(" ", 2)[-1][:110]  # without the timestamp
+        kinds[kind] = kinds.get(kind, 0) + 1
+    progress(f"{os.path.basename(path)}: {len(bad)} error/warning lines, "
+             f"{tracebacks} tracebacks")
+    for kind, count in sorted(kinds.items(), key=lambda item: -item[1])[:5]:
+        print(f"  | {count} x {kind}", file=sys.stderr)
+    first = bad[0] if bad else next(i for i, e in enumerate(lines) if e.startswith("Traceback"))
+    following = [e for e in lines[first + 1:first + 40]]
+    end = next((j for j, e in enumerate(following) if e[:4].isdigit()), len(following))
+    for entry in [lines[first], *following[:end]][-14:]:
+        print("  |   " + entry, file=sys.stderr)
 
 
 class Workers:
@@ -207,13 +247,23 @@ class Workers:
     def __len__(self) -> int:
         return len(self.pipes)
 
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
     def call(self, command: str, arguments: list[dict] | dict, timeout_s: float) -> list:
         """Runs a command on every worker (its own arguments, or the same for
         all) and returns their results in worker order."""
+        self.send(command, arguments)
+        return self.collect(command, timeout_s)
+
+    def send(self, command: str, arguments: list[dict] | dict) -> None:
         if isinstance(arguments, dict):
             arguments = [arguments] * len(self.pipes)
         for pipe, args in zip(self.pipes, arguments):
             pipe.send((command, args))
+
+    def collect(self, command: str, timeout_s: float) -> list:
         results, deadline = [], time.time() + timeout_s
         for pipe in self.pipes:
             if not pipe.poll(max(0.0, deadline - time.time())):
@@ -263,12 +313,18 @@ class Local:
         from domain.application import Messenger
         started = time.time()
         last = self.app.recorder.max_notification_id() or 0
-        report = started + 15
+        report, seen, moved = started + 15, None, started
         while True:
             inbox = self.store.view.max_tracking_id(Messenger.name) or 0
             audit = self.store.audit_view.max_tracking_id(Messenger.name) or 0
             if inbox >= last and audit >= last:
                 return time.time() - started
+            if (inbox, audit) != seen:
+                seen, moved = (inbox, audit), time.time()
+            if time.time() > moved + STALL_S:
+                raise TimeoutError(f"the views stopped following: no progress in {STALL_S:.0f} s"
+                                   f" (inbox {inbox}, audit {audit} of {last}; see the"
+                                   f" server's log)")
             if time.time() > started + timeout_s:
                 raise TimeoutError(f"the views did not catch up within {timeout_s:.0f} s "
                                    f"(inbox {inbox}, audit {audit} of {last})")
@@ -294,6 +350,7 @@ class Bench:
         self.locals: list[Local] = []
         self.databases: list[str] = []
         self.ceiling: dict[int, float] = {}
+        self.failures = 0
         self.store = ""
 
     def figures(self) -> set[str]:
@@ -346,14 +403,20 @@ class Bench:
 
     # --- measurements -----------------------------------------------------------
 
-    def throughput(self) -> dict:
-        """Closed loop over every connected pair (see README)."""
+    def throughput(self, servers: "Servers") -> dict:
+        """Closed loop over every connected pair (see README); also the CPU
+        the servers and the load generator used in the counted window."""
         duration = self.args.duration
         start_at = time.time() + 0.3
         window = (start_at + WARMUP_S, start_at + WARMUP_S + duration)
-        results = self.workers.call("throughput", {"start_at": start_at, "end_at": window[1],
-                                                   "drain_s": THROUGHPUT_DRAIN_S},
-                                    WARMUP_S + duration + THROUGHPUT_DRAIN_S + 120)
+        self.workers.send("throughput", {"start_at": start_at, "end_at": window[1],
+                                         "drain_s": THROUGHPUT_DRAIN_S})
+        time.sleep(max(0.0, window[0] - time.time()))
+        server_cpu, gen_cpu = cpu_seconds(servers.pids), cpu_seconds(self.workers.pids)
+        time.sleep(max(0.0, window[1] - time.time()))
+        server_cpu = cpu_seconds(servers.pids) - server_cpu
+        gen_cpu = cpu_seconds(self.workers.pids) - gen_cpu
+        results = self.workers.collect("throughput", THROUGHPUT_DRAIN_S + 120)
         acks = [t for r in results for t in r["acks"]]
         deliveries = [t for r in results for t in r["deliveries"]]
         errors = sum(r["errors"] for r in results)
@@ -363,6 +426,7 @@ class Bench:
             "sent_per_s": sum(window[0] <= t < window[1] for t in acks) / duration,
             "delivered_per_s": sum(window[0] <= t < window[1] for t in deliveries) / duration,
             "delivered": len(deliveries), "acked": len(acks), "errors": errors,
+            "server_cpu": f2(server_cpu / duration), "gen_cpu": f2(gen_cpu / duration),
         }
 
     def latency(self) -> dict:
@@ -370,7 +434,8 @@ class Bench:
         count = int(args.duration * args.rate)
         results = self.workers.call(
             "latency", {"t0": time.time() + 0.5, "rate": args.rate, "count": count,
-                        "drain_s": LATENCY_DRAIN_S}, args.duration + LATENCY_DRAIN_S + 120)
+                        "drain_s": LATENCY_DRAIN_S, "max_backlog_s": MAX_BACKLOG_S},
+            args.duration + LATENCY_DRAIN_S + 120)
         ms = [s * 1000 for r in results for s in r["latencies"]]
         lag = [s * 1000 for r in results for s in r["lag"]]
         sent = sum(r["sent"] for r in results)
@@ -378,7 +443,8 @@ class Bench:
         every = ms + [float("inf")] * (sent - len(ms))
         return {"p50_ms": f1(percentile(every, 0.5)), "p99_ms": f1(percentile(every, 0.99)),
                 "max_delivered_ms": f1(max(ms, default=float("nan"))),
-                "delivered": f"{len(ms)}/{sent}",
+                "offered": count, "sent": sent, "delivered": f"{len(ms)}/{sent}",
+                "saturated": "yes" if any(r["saturated"] for r in results) else "no",
                 "errors": sum(r["errors"] for r in results),
                 "unanswered": sum(r["unanswered"] for r in results),
                 "gen_lag_p99_ms": f1(percentile(lag, 0.99))}
@@ -401,16 +467,33 @@ class Bench:
         stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
         if "throughput" in figures:
             for version in protocols:
-                self.measure_ceiling(version)
+                self.phase(f"ceiling-v{version}", self.measure_ceiling, version)
         for store in stores:
             self.store = store
             database_url = self.make_store(store)
-            for version in protocols:
-                if figures & {"throughput", "latency", "rss", "scaling"}:
-                    self.live_figures(database_url, version)
-            if figures & {"history", "chat_list"}:
-                self.stored_figures(database_url, protocols)
-            self.drop_store(store)
+            try:
+                for version in protocols:
+                    if figures & {"throughput", "latency", "rss", "scaling"}:
+                        self.phase(f"live-v{version}", self.live_figures, database_url, version)
+                if figures & {"history", "chat_list"}:
+                    self.phase("stored", self.stored_figures, database_url, protocols)
+            finally:
+                self.drop_store(store)
+
+    def phase(self, name: str, function, *args) -> None:
+        """Runs a phase; if it fails, says so in an `error` line and goes on
+        with the next (its server processes are stopped by then)."""
+        try:
+            function(*args)
+        except Exception as error:
+            self.failures += 1
+            progress(f"{self.store} {name} failed:\n{traceback.format_exc()}")
+            message = " ".join(str(error).split())[:300].replace('"', "'")
+            line("error", store=self.store, phase=name, message=f'"{message}"')
+            try:
+                self.close_clients()
+            except Exception as closing:
+                progress(f"closing the clients: {closing!r}")
 
     def measure_ceiling(self, version: int) -> None:
         progress(f"bare relay, protocol {version}")
@@ -420,18 +503,19 @@ class Bench:
         self.servers.append(relay)
         try:
             relay.start(1)
-            self.connect(f"{RUN}-bare{version}", version, relay.ports, bare=True)
+            connected = self.connect(f"{RUN}-bare{version}", version, relay.ports, bare=True)
             self.chats()
-            result = self.throughput()
+            result = self.throughput(relay)
             self.close_clients()
         finally:
             relay.stop()
             self.servers.remove(relay)
         self.ceiling[version] = result["delivered_per_s"]
-        line("ceiling", server="bare", protocol=version, processes=1, clients=self.args.clients,
+        line("ceiling", server="bare", protocol=version, processes=1, clients=connected,
              duration_s=f1(self.args.duration), sent_per_s=f1(result["sent_per_s"]),
              delivered_per_s=f1(result["delivered_per_s"]),
-             delivered=f"{result['delivered']}/{result['acked']}", errors=result["errors"])
+             delivered=f"{result['delivered']}/{result['acked']}", errors=result["errors"],
+             server_cpu=result["server_cpu"], gen_cpu=result["gen_cpu"])
 
     def make_store(self, store: str) -> str:
         if store == "postgres":
@@ -467,6 +551,20 @@ class Bench:
             self.locals.append(Local(database_url, self.secret))
         return self.locals[0]
 
+    def settle(self, servers: Servers, local: Local) -> None:
+        """Waits until the servers are idle (what a saturated figure left queued
+        is done) and the views include every event, so that the next figure
+        starts from rest."""
+        started = time.time()
+        local.caught_up(self.args.catchup_timeout)
+        quiet, used = 0, cpu_seconds(servers.pids)
+        while quiet < 2 and time.time() < started + self.args.catchup_timeout:
+            time.sleep(0.5)
+            now = cpu_seconds(servers.pids)
+            quiet, used = (quiet + 1 if now - used < IDLE_CPU * 0.5 else 0), now
+        if time.time() - started > 2:
+            progress(f"  servers settled in {time.time() - started:.1f} s")
+
     def live_figures(self, database_url: str, version: int) -> None:
         """rss, throughput, latency and scaling, with --clients connected."""
         args, figures, store = self.args, self.figures(), self.store
@@ -491,6 +589,7 @@ class Bench:
             self.workers.call("latency", {"t0": time.time() + 0.1, "rate": 50, "count": 40,
                                           "drain_s": 5}, 60)
             self.close_clients()
+            self.settle(servers, local)
             time.sleep(1)
             before = servers.rss_kib()
             connected = self.connect(prefix, version, servers.ports)
@@ -503,7 +602,7 @@ class Bench:
             self.chats()
             measured: dict[int, float] = {}
             if figures & {"throughput", "scaling"}:
-                result = self.throughput()
+                result = self.throughput(servers)
                 measured[n] = result["delivered_per_s"]
                 if "throughput" in figures:
                     ceiling = self.ceiling.get(version, float("nan"))
@@ -512,7 +611,9 @@ class Bench:
                          delivered_per_s=f1(result["delivered_per_s"]),
                          delivered=f"{result['delivered']}/{result['acked']}",
                          errors=result["errors"], ceiling_per_s=f1(ceiling),
-                         of_ceiling=f2(result["delivered_per_s"] / ceiling))
+                         of_ceiling=f2(result["delivered_per_s"] / ceiling),
+                         server_cpu=result["server_cpu"], gen_cpu=result["gen_cpu"])
+                self.settle(servers, local)
             if "latency" in figures:
                 line("latency", **tag, processes=n, clients=connected, rate=f"{args.rate:g}",
                      duration_s=f1(args.duration), **self.latency())
@@ -521,14 +622,15 @@ class Bench:
                 for count in (1, 2):
                     if count in measured:
                         continue
+                    self.settle(servers, local)
                     if count > len(servers.processes):
                         servers.start(count - len(servers.processes))
                     else:
                         servers.stop(keep=count)
                     progress(f"  scaling: {count} server process(es)")
-                    connected = self.connect(prefix, version, servers.ports)
+                    self.connect(prefix, version, servers.ports)
                     self.chats()
-                    measured[count] = self.throughput()["delivered_per_s"]
+                    measured[count] = self.throughput(servers)["delivered_per_s"]
                     self.close_clients()
                 line("scaling", **tag, clients=args.clients, processes=2,
                      over_1=f2(measured[2] / measured[1]) if measured[1] else "nan",
@@ -546,26 +648,32 @@ class Bench:
         try:
             servers.start(args.processes)
             local = self.local(database_url)
-            a, b, owner = f"{RUN}-h-s0", f"{RUN}-h-r0", f"{RUN}-many"
-            small, large, fill_s, build_s, count = {}, {}, 0.0, 0.0, 0
-            if "history" in figures:
-                local.register([a, b])
-                chat_id = local.direct_chat(a, b, "history")
+            owner = f"{RUN}-many"
+            small, large, fill_s, build_s = {}, {}, 0.0, 0.0
+            big = (f"{RUN}-big-s0", f"{RUN}-big-r0")
+            if store == "postgres":
+                # Both points are measured with fresh planner statistics (see below).
                 local.caught_up(args.catchup_timeout)
-                for i, version in enumerate(protocols):
-                    self.history_clients(version, servers.ports)
-                    if i == 0:
-                        self.samples(10, "start")
-                        count = 10
+                postgres_in(database_url, "ANALYZE")
+            if "history" in figures:
+                # The small point: a chat of its own per protocol, 10 messages in it.
+                for version in protocols:
+                    pair = (f"{RUN}-small{version}-s0", f"{RUN}-small{version}-r0")
+                    local.register(list(pair))
+                    local.direct_chat(*pair, "history")
+                    local.caught_up(args.catchup_timeout)
+                    self.history_clients(version, servers.ports, *pair)
+                    self.samples(10, "start")
                     small[version] = self.samples(args.samples, f"small v{version}")
-                    count += args.samples
-                    self.close_clients()  # while filling, nobody is pushed every message
-                if args.history > count:
-                    started = time.time()
-                    self.fill(local, UUID(chat_id) if isinstance(chat_id, str) else chat_id,
-                              a, args.history - count)
-                    fill_s = time.time() - started
-                    progress(f"  filled {args.history - count} messages in {fill_s:.1f} s")
+                    self.close_clients()
+                # The large point: one chat filled with --history messages,
+                # its members disconnected so nobody is pushed every one of them.
+                local.register(list(big))
+                chat_id = local.direct_chat(*big, "history")
+                started = time.time()
+                self.fill(local, chat_id, big[0], args.history)
+                fill_s = time.time() - started
+                progress(f"  filled {args.history} messages in {fill_s:.1f} s")
             if "chat_list" in figures:
                 started = time.time()
                 local.register([owner])
@@ -577,22 +685,26 @@ class Bench:
                 progress(f"  {CHAT_LIST_CHATS} chats for one user in {build_s:.1f} s")
             catchup_s = local.caught_up(args.catchup_timeout)
             progress(f"  views caught up in {catchup_s:.1f} s")
+            if store == "postgres":
+                # Tables that grew by 100,000 rows in seconds still have the
+                # planner statistics of empty ones; autovacuum would have
+                # analyzed them long before a chat grew that big for real.
+                postgres_in(database_url, "ANALYZE")
             if "history" in figures:
-                filled = max(args.history, count)
                 for version in protocols:
-                    self.history_clients(version, servers.ports)
+                    self.history_clients(version, servers.ports, *big)
                     large[version] = self.samples(args.samples, f"large v{version}")
                     self.close_clients()
                 for version in protocols:
                     at10, at_n = statistics.mean(small[version]), statistics.mean(large[version])
                     line("history", store=store, protocol=version, processes=args.processes,
-                         history=filled, samples=args.samples,
-                         at10_ms=f2(at10 * 1000), **{f"at{filled}_ms": f2(at_n * 1000)},
+                         history=args.history, samples=args.samples,
+                         at10_ms=f2(at10 * 1000), **{f"at{args.history}_ms": f2(at_n * 1000)},
                          ratio=f2(at_n / at10),
                          at10_p50_ms=f2(percentile(small[version], 0.5) * 1000),
-                         **{f"at{filled}_p50_ms": f2(percentile(large[version], 0.5) * 1000)},
-                         fill_s=f1(fill_s),
-                         fill_per_s=f"{(filled - count) / fill_s:.0f}" if fill_s else "0",
+                         **{f"at{args.history}_p50_ms":
+                            f2(percentile(large[version], 0.5) * 1000)},
+                         fill_s=f1(fill_s), fill_per_s=f"{args.history / fill_s:.0f}",
                          catchup_s=f1(catchup_s))
             if "chat_list" in figures:
                 self.chat_list(local, owner, build_s)
@@ -600,16 +712,20 @@ class Bench:
             servers.stop()
             self.servers.remove(servers)
 
-    def history_clients(self, version: int, ports: list[int]) -> None:
-        specs = [{"user": f"{RUN}-h-s0", "port": ports[0], "pair": 0, "role": "sender"},
-                 {"user": f"{RUN}-h-r0", "port": ports[-1], "pair": 0, "role": "receiver"}]
+    def history_clients(self, version: int, ports: list[int], sender: str,
+                        receiver: str) -> None:
+        """The two members of a chat, connected on worker 0, and their chat."""
+        specs = [{"user": sender, "port": ports[0], "pair": 0, "role": "sender"},
+                 {"user": receiver, "port": ports[-1], "pair": 0, "role": "receiver"}]
         results = self.workers.call("connect", [{"secret": self.secret, "version": version,
                                                  "clients": specs}]
                                     + [{"secret": self.secret, "version": version,
                                         "clients": []}] * (len(self.workers) - 1), 120)
         if results[0]["connected"] != 2:
             raise RuntimeError(f"history clients: {results[0]['failures']}")
-        self.chats()
+        results = self.workers.call("chats", {}, 120)
+        if sum(r["chats"] for r in results) != 1:
+            raise RuntimeError(f"history clients: no chat: {results}")
 
     @staticmethod
     def fill(local: Local, chat_id: UUID, sender: str, n: int) -> None:
@@ -713,12 +829,13 @@ def main() -> int:
     signal.setitimer(signal.ITIMER_REAL, args.timeout)
     progress(f"run {RUN}: store={args.store} protocol={args.protocol} clients={args.clients}"
              f" processes={args.processes} duration={args.duration:g} history={args.history}"
-             f" figures={args.figures}")
+             f" figures={args.figures}; load average {load_average()}")
     bench = Bench(args)
     try:
         bench.run()
-        progress("done")
-        return 0
+        progress((f"done, {bench.failures} phase(s) failed" if bench.failures else "done")
+                 + f"; load average {load_average()}")
+        return 1 if bench.failures else 0
     except BenchTimeout as error:
         progress(f"stopped: {error}")
         return 124
