@@ -70,18 +70,23 @@ class Frames:
     # --- live delivery --------------------------------------------------------
 
     def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]]) -> list[dict]:
-        return [self.after_change(change, targets) for change, targets in changes]
+        """What each change's recipients receive. Version 2's messages of the
+        whole batch are read at once: a busy batch costs a few queries, not a
+        few per message."""
+        deltas = self._message_deltas([
+            change for change, targets in changes
+            if change.what.startswith("message") and any(2 in v for v in targets.values())])
+        return [self.after_change(change, targets, deltas) for change, targets in changes]
 
-    def after_change(self, change: Change,
-                     targets: dict[str, set[int]]) -> dict[tuple[str, int], list[dict]]:
+    def after_change(self, change: Change, targets: dict[str, set[int]],
+                     deltas: dict) -> dict[tuple[str, int], list[dict]]:
         """For each user and protocol version they are connected with, what they
-        receive about one change."""
+        receive about one change (`deltas`: from _message_deltas)."""
         frames = {}
         window: dict[str, list[dict]] = {}
         v1_users = [user for user, versions in targets.items() if 1 in versions]
         if change.what.startswith("message") and v1_users:
             window = self._after_message(v1_users, change.chat_id)
-        delta = None  # version 2's frames about a message, shared by all who get them
         for user_id, versions in targets.items():
             for version in versions:
                 if user_id in change.removed:
@@ -95,8 +100,7 @@ class Frames:
                 elif version == 1:
                     frames[user_id, version] = window[user_id]
                 else:
-                    delta = delta or self._message_delta(change)
-                    frame, unread = delta
+                    frame, unread = deltas[change.position]  # shared by all who get it
                     if frame is None:
                         frames[user_id, version] = []
                     elif user_id in unread:
@@ -106,15 +110,20 @@ class Frames:
                         frames[user_id, version] = [frame]
         return frames
 
-    def _message_delta(self, change: Change) -> tuple[dict | None, dict[str, int]]:
-        """The message's frame (or none: the chat was deleted since), and the
-        unread counts that come with it."""
-        message = self._view.message(change.message_id)
-        if message is None:
-            return None, {}
-        unread = ({} if change.what == MESSAGE_EDITED
-                  else self._view.unread_counts(change.chat_id))
-        return protocol.message_frame(change.what, message), unread
+    def _message_deltas(self, changes: list[Change]) -> dict[int, tuple[dict | None, dict]]:
+        """By position: the message's frame (or none: the chat was deleted
+        since), and the members' unread counts that come with it."""
+        messages, unread = self._view.messages_by_id([c.message_id for c in changes])
+        deltas = {}
+        for change in changes:
+            message = messages.get(change.message_id)
+            if message is None:
+                deltas[change.position] = None, {}
+            else:
+                deltas[change.position] = (
+                    protocol.message_frame(change.what, message),
+                    {} if change.what == MESSAGE_EDITED else unread.get(change.chat_id, {}))
+        return deltas
 
     def _after_read(self, user_id: str, change: Change, version: int) -> list[dict]:
         """The reader's own connections learn their unread count; the other

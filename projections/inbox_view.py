@@ -332,6 +332,30 @@ class InboxView(ChangeLog, SQLView):
                 return None
             return _message(row, self._read_positions(c, row["chat_id"]))
 
+    def messages_by_id(self, message_ids: list[str]) -> tuple[dict[str, MessageRecord],
+                                                             dict[str, dict[str, int]]]:
+        """Many messages at once, and every member's unread count in their
+        chats (those still there): three queries, however many messages."""
+        if not message_ids:
+            return {}, {}
+        with self._read() as c:
+            ids = {f"m{n}": message_id for n, message_id in enumerate(message_ids)}
+            self._run(c, f"SELECT * FROM inbox_messages WHERE message_id IN ({_names(ids)})",
+                      **ids)
+            rows = c.fetchall()
+            chats = {f"c{n}": chat for n, chat in enumerate({row["chat_id"] for row in rows})}
+            read: dict[str, dict[str, int]] = {chat: {} for chat in chats.values()}
+            unread: dict[str, dict[str, int]] = {}
+            if chats:
+                self._run(c, "SELECT me.chat_id, me.user_id, me.read_seq, me.unread, c.deleted"
+                             " FROM inbox_members me JOIN inbox_chats c ON c.chat_id = me.chat_id"
+                             f" WHERE me.chat_id IN ({_names(chats)})", **chats)
+                for row in c.fetchall():
+                    read[row["chat_id"]][row["user_id"]] = row["read_seq"]
+                    if not row["deleted"]:
+                        unread.setdefault(row["chat_id"], {})[row["user_id"]] = row["unread"]
+        return {row["message_id"]: _message(row, read[row["chat_id"]]) for row in rows}, unread
+
     def is_member(self, user_id: str, chat_id: str) -> bool:
         """In the chat, and the chat not deleted."""
         with self._read() as c:
@@ -339,14 +363,6 @@ class InboxView(ChangeLog, SQLView):
                          " ON c.chat_id = me.chat_id WHERE me.chat_id = :chat"
                          " AND me.user_id = :user AND c.deleted = 0", chat=chat_id, user=user_id)
             return c.fetchone() is not None
-
-    def unread_counts(self, chat_id: str) -> dict[str, int]:
-        """Every member's unread count in a chat that still exists, in one query."""
-        with self._read() as c:
-            self._run(c, "SELECT me.user_id, me.unread FROM inbox_members me JOIN inbox_chats c"
-                         " ON c.chat_id = me.chat_id WHERE me.chat_id = :chat AND c.deleted = 0",
-                      chat=chat_id)
-            return {row["user_id"]: row["unread"] for row in c.fetchall()}
 
     def total_unread(self, user_id: str) -> int:
         """What an app icon's badge shows."""
@@ -388,6 +404,10 @@ class InboxView(ChangeLog, SQLView):
         self._run(c, "SELECT user_id, read_seq FROM inbox_members WHERE chat_id = :chat",
                   chat=chat_id)
         return {row["user_id"]: row["read_seq"] for row in c.fetchall()}
+
+
+def _names(params: dict) -> str:
+    return ", ".join(f":{name}" for name in params)
 
 
 def _summary(row, members: list[str]) -> ChatSummary:
