@@ -10,40 +10,56 @@ from typing import Any
 from domain.application import Saved
 
 
+class _Flight:
+    """A command on its way: whether a thread has started it, and when it is over."""
+
+    def __init__(self, done: asyncio.Future):
+        self.started = False
+        self.done = done
+
+
 class Commands:
     def __init__(self, executor: Executor):
         self._executor = executor
-        self._in_flight: set[asyncio.Future] = set()
+        self._in_flight: set[_Flight] = set()
         self._origins: dict[int, Any] = {}
 
-    async def query(self, function: Callable, *args) -> Any:
+    async def query(self, function: Callable, *args, executor: Executor | None = None) -> Any:
         # In the caller's context, so what it logs carries the request's id.
         return await asyncio.get_running_loop().run_in_executor(
-            self._executor, contextvars.copy_context().run, function, *args)
+            executor or self._executor, contextvars.copy_context().run, function, *args)
 
     async def run(self, origin: Any, command: Callable[..., Saved], *args) -> Saved:
         """Runs a command of the application on behalf of `origin`."""
-        done = asyncio.get_running_loop().create_future()
-        self._in_flight.add(done)
-        try:
-            saved = await self.query(command, *args)
+        flight = _Flight(asyncio.get_running_loop().create_future())
+        self._in_flight.add(flight)
+
+        def running() -> Saved:
+            flight.started = True
+            saved = command(*args)
+            # Recorded by the thread itself, as soon as the positions are known:
+            # usually long before live delivery asks (a dict store is atomic).
             for position in saved.positions:
                 self._origins[position] = origin
             return saved
+
+        try:
+            return await self.query(running)
         finally:
-            self._in_flight.discard(done)
-            done.set_result(None)
+            self._in_flight.discard(flight)
+            flight.done.set_result(None)
 
     async def origins_of(self, positions: list[int]) -> dict[int, Any]:
         """The connections whose commands stored these positions, where one here did.
 
-        The projection can report an event before the executor hands its
-        command's result back to the IOLoop. Any command that could have stored
-        it was in flight when the event was committed, so waiting for the
-        commands in flight now is enough for its origin to be recorded."""
-        in_flight = list(self._in_flight)
-        if in_flight:
-            await asyncio.wait(in_flight)
+        A position not recorded yet was stored by another process, or by a
+        command whose thread has not got to recording it. Such a command had
+        started before the event was committed, so waiting for the commands
+        started now (not for those still queued) is enough."""
+        if any(position not in self._origins for position in positions):
+            started = [flight.done for flight in self._in_flight if flight.started]
+            if started:
+                await asyncio.wait(started)
         found = {position: self._origins.pop(position) for position in positions
                  if position in self._origins}
         # Positions up to here that are left changed nothing anyone is told of.

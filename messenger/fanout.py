@@ -5,6 +5,7 @@ whose request caused a change is left out: its reply comes from the request."""
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from messenger import protocol
 from messenger.commands import Commands
@@ -28,6 +29,7 @@ class Fanout:
         self._position = position
         self._changes: asyncio.Queue[Change] = asyncio.Queue()
         self._task: asyncio.Task | None = None
+        self._reader = ThreadPoolExecutor(1, "fanout")
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -36,6 +38,7 @@ class Fanout:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(None, self._reader.shutdown)
 
     def on_changes(self, head: int, changes: list[Change]) -> None:
         """Called on the IOLoop, in order, once the view has committed up to `head`."""
@@ -77,10 +80,12 @@ class Fanout:
                 plans.append((change, targets))
         if not plans:
             return
-        rendered = await self._commands.query(self._frames.after_changes, [
-            (change, {user_id: {c.version for c in connections}
-                      for user_id, connections in targets.items()})
-            for change, targets in plans])
+        requests = [(change, {user_id: {c.version for c in connections}
+                              for user_id, connections in targets.items()})
+                    for change, targets in plans]
+        # On a thread of its own: never queued behind the commands.
+        rendered = await self._commands.query(self._frames.after_changes, requests,
+                                              executor=self._reader)
         # A frame shared by many recipients is encoded once (`rendered` keeps
         # the frames alive, so their ids stay theirs).
         texts: dict[int, str] = {}
