@@ -11,9 +11,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 
-import psycopg
-
 from messenger.metrics import DATABASE_ERRORS
+from messenger.storage import connect_postgres
 from projections.changes import Change
 from projections.inbox_postgres import CHANNEL
 
@@ -94,12 +93,7 @@ class ChangeFeed:
         settings = self._postgres
         while not self._stopped.is_set():
             try:
-                with psycopg.connect(
-                        host=settings["POSTGRES_HOST"], port=settings["POSTGRES_PORT"],
-                        dbname=settings["POSTGRES_DBNAME"], user=settings["POSTGRES_USER"],
-                        password=settings["POSTGRES_PASSWORD"], autocommit=True,
-                        connect_timeout=int(settings.get("POSTGRES_CONNECT_TIMEOUT", "5"))
-                ) as connection:
+                with connect_postgres(settings) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     if not self.database_up:
                         log.warning("the database answers again")

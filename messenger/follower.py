@@ -124,6 +124,16 @@ class Follower:
                 backoff = min(backoff * 2, MAX_RESTART_S)
 
 
+def stand_down(follower: Follower, term: threading.Event, stopped: type[Exception]) -> None:
+    """Stops a side effect's follower: its term ends, cutting its waits short
+    (they raise `stopped`), and the event in hand is taken up by the next leader."""
+    term.set()
+    try:
+        follower.close()
+    except stopped:
+        pass
+
+
 def skip_history(env: dict[str, str], view) -> None:
     """A side effect switched on for an existing store (the Telegram bridge)
     starts with the next event, not with all of history: marks where it is

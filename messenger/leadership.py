@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 
-import psycopg
+from messenger.storage import connect_postgres
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,7 @@ class Leadership:
 
     def _hold_advisory_lock(self) -> None:
         settings = self._postgres
-        with psycopg.connect(
-                host=settings["POSTGRES_HOST"], port=settings["POSTGRES_PORT"],
-                dbname=settings["POSTGRES_DBNAME"], user=settings["POSTGRES_USER"],
-                password=settings["POSTGRES_PASSWORD"], autocommit=True,
-                connect_timeout=int(settings.get("POSTGRES_CONNECT_TIMEOUT", "5"))) as connection:
+        with connect_postgres(settings) as connection:
             while not self._stopped.is_set():
                 locked = connection.execute("SELECT pg_try_advisory_lock(%s)",
                                             (LOCK_KEY,)).fetchone()[0]

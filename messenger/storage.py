@@ -26,6 +26,16 @@ def persistence_env(database_url: str) -> dict[str, str]:
     )
 
 
+def connect_postgres(env: dict[str, str]):
+    """A connection of its own (autocommit), outside the store's pools: for
+    LISTEN and for holding a lock as long as it lives."""
+    import psycopg
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], autocommit=True,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")))
+
+
 def _sqlite_env(path: str) -> dict[str, str]:
     if not path or path == "/":
         raise DatabaseURLError("sqlite URL names no file")

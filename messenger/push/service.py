@@ -9,7 +9,7 @@ from pathlib import Path
 from domain.application import Messenger
 from messenger.config import Config, ConfigError
 from messenger.storage import is_postgres
-from messenger.follower import Follower
+from messenger.follower import Follower, stand_down
 from messenger.store import open_view
 from messenger.push.apns import ApnsProvider
 from messenger.push.fcm import FcmProvider
@@ -75,13 +75,8 @@ class PushService:
 
     def stand_down(self) -> None:
         follower, self._follower = self._follower, None
-        if follower is None:
-            return
-        self._term.set()
-        try:
-            follower.close()
-        except StoppedError:
-            pass  # the event being pushed is taken up again by the next leader
+        if follower is not None:
+            stand_down(follower, self._term, StoppedError)
 
     # Presence, called off the IOLoop when a user's first connection here
     # opens and their last one closes, and on a timer.

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from domain.application import Messenger
 from messenger.config import Config, ConfigError
 from messenger.storage import is_postgres
-from messenger.follower import Follower, skip_history
+from messenger.follower import Follower, skip_history, stand_down
 from messenger.store import open_view
 from messenger.telegram.bot_api import BotApi, StoppedError
 from messenger.telegram.polling import LongPolling
@@ -73,13 +73,8 @@ class TelegramBridge:
 
     def stand_down(self) -> None:
         follower, self._follower = self._follower, None
-        if follower is None:
-            return
-        self._term.set()
-        try:
-            follower.close()
-        except StoppedError:
-            pass  # what was being posted is posted by the next leader
+        if follower is not None:
+            stand_down(follower, self._term, StoppedError)
 
     def _register_webhook(self, api: BotApi, url: str) -> None:
         try:
