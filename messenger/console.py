@@ -4,13 +4,12 @@ over /ws on the same host. In development, POST /console/token mints a token
 for any user id; otherwise that route does not exist and the page asks for a
 token pasted from `python run.py token USER_ID`."""
 
-import json
 from pathlib import Path
 
 import tornado.web
 
 from messenger.auth import Tokens
-from messenger.handlers import QuietAboutQueries
+from messenger.handlers import JsonEndpoint
 from messenger.protocol import MAX_NAME_CHARS
 
 STATIC = Path(__file__).with_name("console")
@@ -44,19 +43,14 @@ class ConsoleFiles(_Secured, tornado.web.StaticFileHandler):
     pass
 
 
-class MintToken(QuietAboutQueries, tornado.web.RequestHandler):
+class MintToken(JsonEndpoint):
     """Development only: anyone who can reach it may act as any user."""
 
     def initialize(self, tokens: Tokens) -> None:
         self.tokens = tokens
 
     def post(self) -> None:
-        try:
-            body = json.loads(self.request.body or b"null")
-        except ValueError:
-            raise tornado.web.HTTPError(400, reason="the body must be JSON") from None
-        if not isinstance(body, dict):
-            raise tornado.web.HTTPError(400, reason="the body must be a JSON object")
+        body = self.json_body()
         user_id, name = body.get("user_id"), body.get("name") or ""
         if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_NAME_CHARS:
             raise tornado.web.HTTPError(400, reason="'user_id' must be a non-empty string")
@@ -64,10 +58,6 @@ class MintToken(QuietAboutQueries, tornado.web.RequestHandler):
             raise tornado.web.HTTPError(400, reason="'name' must be a string")
         self.finish({"token": self.tokens.issue(user_id.strip(), name.strip(),
                                                 ttl_s=DEV_TOKEN_TTL_S)})
-
-    def write_error(self, status_code: int, **kwargs) -> None:
-        self.finish({"error": {"status": status_code, "message": self._reason}})
-
 
 def routes(tokens: Tokens, dev_tokens: bool) -> list:
     page = (STATIC / "index.html").read_bytes()

@@ -1,6 +1,7 @@
 """Thin Tornado handlers: authenticate, then hand frames to the Session."""
 
 import asyncio
+import json
 import secrets
 import logging
 import time
@@ -34,6 +35,22 @@ class QuietAboutQueries:
             super().log_exception(typ, value, tb)
         else:
             log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
+
+class JsonEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
+    """HTTP endpoints that take a JSON object and answer errors in JSON."""
+
+    def json_body(self) -> dict:
+        try:
+            body = json.loads(self.request.body or b"")
+        except ValueError:
+            raise tornado.web.HTTPError(400, reason="body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise tornado.web.HTTPError(400, reason="body must be a JSON object")
+        return body
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish({"error": {"status": status_code, "message": self._reason}})
 
 
 def bearer_token(request) -> str | None:

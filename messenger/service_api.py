@@ -15,12 +15,12 @@ from messenger.audit import Auditor
 from messenger.bookings import InvalidNoticeError, describe, parse_notice
 from messenger.commands import Commands
 from messenger.config import Config
-from messenger.handlers import QuietAboutQueries, bearer_token
+from messenger.handlers import JsonEndpoint, bearer_token
 from messenger.position import ViewPosition
 from messenger.session import VIEW_WAIT_S
 
 
-class ServiceEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
+class ServiceEndpoint(JsonEndpoint):
     def initialize(self, app: Messenger, commands: Commands, position: ViewPosition,
                    config: Config) -> None:
         self.app = app
@@ -35,25 +35,12 @@ class ServiceEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
         if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
             raise tornado.web.HTTPError(401, reason="missing or wrong service token")
 
-    def json_body(self) -> dict:
-        try:
-            body = json.loads(self.request.body or b"")
-        except ValueError:
-            raise tornado.web.HTTPError(400, reason="body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise tornado.web.HTTPError(400, reason="body must be a JSON object")
-        return body
-
     async def run(self, command, *args) -> Saved:
         """Runs a command and answers only once its effects are visible to clients."""
         saved = await self.commands.run(None, command, *args)
         if saved.positions:
             await self.position.reached(max(saved.positions), VIEW_WAIT_S)
         return saved
-
-    def write_error(self, status_code: int, **kwargs) -> None:
-        self.finish({"error": {"status": status_code, "message": self._reason}})
-
 
 class Users(ServiceEndpoint):
     async def post(self) -> None:

@@ -1,6 +1,7 @@
 """A real server on a loopback port, real WebSocket clients, once per store."""
 
 import asyncio
+import inspect
 import itertools
 import json
 import os
@@ -208,7 +209,12 @@ def env(database_url, telegram, fcm):
 
 
 async def until(condition, timeout_s: float = 30) -> None:
+    """Waits until condition() (a value, or an awaitable of one) is true."""
     deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
+    while not await _value(condition()):
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+async def _value(result):
+    return await result if inspect.isawaitable(result) else result

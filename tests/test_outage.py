@@ -2,14 +2,13 @@
 at once, /healthz says 503, connections stay open, nothing is half-written,
 and service resumes by itself."""
 
-import asyncio
 import time
 from dataclasses import replace
 
 import pytest
 import tornado.httpclient
 
-from tests.conftest import Harness
+from tests.conftest import Harness, until
 from tests.db_proxy import DatabaseProxy
 
 QUICKLY_S = 1.0
@@ -27,13 +26,6 @@ async def health(harness) -> int:
     answer = await tornado.httpclient.AsyncHTTPClient().fetch(
         f"http://127.0.0.1:{harness.config.port}/healthz", raise_error=False)
     return answer.code
-
-
-async def until(condition, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
