@@ -34,6 +34,7 @@ from messenger.store import Store
 log = logging.getLogger(__name__)
 
 FINISH_TIMEOUT_S = 10.0  # for the requests in hand when stopping
+HEALTH_TIMEOUT_S = 2.0
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
@@ -173,8 +174,14 @@ class MessengerServer:
                 for name, view in views.items()}
 
     async def _is_healthy(self) -> bool:
-        return (self.feed.is_running and self.feed.database_up
-                and await self.commands.query(self.store.is_healthy))
+        if not (self.feed.is_running and self.feed.database_up):
+            return False
+        try:
+            # A probe answers in time: the store's own retries may take far longer.
+            return await asyncio.wait_for(self.commands.query(self.store.is_healthy),
+                                          HEALTH_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            return False
 
     async def stop(self) -> None:
         """Graceful: accepts nothing new, answers the requests in hand, tells
