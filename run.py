@@ -1,4 +1,4 @@
-"""The messenger's command line: serve, token, rebuild-projections."""
+"""The messenger's command line: serve, token, rebuild-projections, audit, followers."""
 
 from messenger.cli import main
 

@@ -15,12 +15,16 @@ from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
 from domain.group_commit import BatchConflictError, GroupCommit
 from domain.errors import (
+    DuplicateSourceError,
     GroupTooLargeError,
     ChatNotFoundError,
     InvalidChatError,
     MessageNotFoundError,
+    SystemIdentityError,
+    TooManyNewUsersError,
     UploadNotFoundError,
 )
+from domain.intervention import Intervention
 from domain.message import Message
 from domain.preferences import ChatPreferences
 from domain.reading import Reading
@@ -28,6 +32,7 @@ from domain.upload import Upload
 from domain.user import User
 
 SAVE_ATTEMPTS = 3
+MAX_DEFAULT_NAME_CHARS = 200  # as a name given by a client
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,23 @@ class Messenger(Application[UUID]):
     def bookings_sender(self) -> str:
         return self.env.get("BOOKINGS_SENDER_ID") or "bookings"
 
+    @property
+    def system_users(self) -> frozenset[str]:
+        return frozenset((self.support_user, self.bookings_sender))
+
+    def check_not_system(self, users: Iterable[str]) -> None:
+        """Refuses a system identity where a user is meant."""
+        for user in users:
+            if user in self.system_users:
+                raise SystemIdentityError(f"{user!r} is a system identity, not a user")
+
     def _chat_name(self, kind: str) -> str:
         defaults = {BOT_BOOKINGS: "Записи через бота", ONLINE_BOOKINGS: "Онлайн-запись"}
         return self.env.get(f"{kind.upper()}_CHAT_NAME") or defaults[kind]
 
     def register_user(self, user_id: str, name: str = "") -> Saved:
+        self.check_not_system([user_id])
+
         def registration():
             try:
                 user = self.repository.get(ids.user_id(user_id))
@@ -79,6 +96,7 @@ class Messenger(Application[UUID]):
 
     def create_chat(self, by: str, with_users: list[str], name: str) -> Saved:
         others = [user for user in dict.fromkeys(with_users) if user != by]
+        self.check_not_system([by, *others])
         if not others:
             raise InvalidChatError("a chat needs at least one other user")
         self._check_group_size(1 + len(others))
@@ -142,6 +160,8 @@ class Messenger(Application[UUID]):
         return self._save(posting)
 
     def add_users(self, by: str, chat_id: UUID, users: list[str]) -> Saved:
+        self.check_not_system(users)
+
         def adding():
             chat = self._chat(chat_id)
             self._check_group_size(len(set(chat.members) | set(users)))
@@ -186,13 +206,19 @@ class Messenger(Application[UUID]):
         """Appends a booking notice to the user's notification chat of that kind,
         starting the chat (and registering the user) on the first notice."""
         source_key = f"booking:{event_id}"
+        self.check_not_system([user_id])
 
         def notification():
+            chat_id = ids.system_chat_id(kind, user_id)
             if self._exists(Message.create_id(source_key)):
-                return Message.create_id(source_key), []
+                earlier = self.repository.get(Message.create_id(source_key))
+                if earlier.chat_id != chat_id:
+                    raise DuplicateSourceError(
+                        f"event_id {event_id!r} was already used for another notice")
+                return earlier.id, []
             aggregates = self._unknown_users([user_id])
             try:
-                chat = self.repository.get(ids.system_chat_id(kind, user_id))
+                chat = self.repository.get(chat_id)
             except AggregateNotFoundError:
                 chat = Chat.start_system(kind, user_id, self.bookings_sender, self._chat_name(kind))
             message = Message(chat_id=chat.id, sender=self.bookings_sender, content=text,
@@ -259,6 +285,20 @@ class Messenger(Application[UUID]):
                         has_thumbnail=has_thumbnail)
         return self._save(lambda: (upload.id, [upload]))
 
+    def skip_event(self, follower: str, position: int, event_type: str, chat_id: UUID | None,
+                   by: str, reason: str) -> Saved:
+        """An operator tells a follower of the events to pass over the one it
+        cannot process. Asking again for the same event changes nothing."""
+        def skipping():
+            about = ids.skipped_event_id(follower, position)
+            if self._exists(about):
+                return about, []
+            return about, [Intervention(follower=follower, position=position,
+                                        event_type=event_type, chat_id=chat_id, by=by,
+                                        reason=reason)]
+
+        return self._save(skipping)
+
     def _device_change(self, platform: str, token: str, change) -> Saved:
         def changing():
             try:
@@ -313,6 +353,7 @@ class Messenger(Application[UUID]):
         return chat
 
     def _new_user(self, user_id: str, name: str) -> list[Aggregate]:
+        self.check_not_system([user_id])
         support = Chat.start_system(SUPPORT, user_id, self.support_user, self.support_chat_name)
         return [User(user_id=user_id, name=name), support]
 
@@ -320,16 +361,24 @@ class Messenger(Application[UUID]):
         """Users the booking platform has not told us about yet are registered
         on the spot; known ones are returned unchanged, for their names."""
         aggregates: list[Aggregate] = []
-        for user_id in users:
+        new = 0
+        for user_id in dict.fromkeys(users):  # a user named twice is registered once
             try:
                 aggregates.append(self.repository.get(ids.user_id(user_id)))
             except AggregateNotFoundError:
+                new += 1
                 aggregates.extend(self._new_user(user_id, ""))
+        limit = int(self.env.get("MAX_NEW_USERS") or 50)
+        if new > limit:
+            raise TooManyNewUsersError(f"one request registers at most {limit} unknown users")
         return aggregates
 
     @staticmethod
     def _default_name(members: list[str], names: dict[str, str]) -> str:
-        return ", ".join(names.get(user) or user for user in members)
+        name = ", ".join(names.get(user) or user for user in members)
+        if len(name) > MAX_DEFAULT_NAME_CHARS:
+            name = name[:MAX_DEFAULT_NAME_CHARS - 1] + "…"
+        return name
 
     def _check_group_size(self, members: int) -> None:
         limit = int(self.env.get("MAX_GROUP_MEMBERS") or 1000)

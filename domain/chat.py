@@ -59,6 +59,8 @@ class Chat(Aggregate):
 
     @classmethod
     def start_system(cls, kind: str, user: str, system_user: str, name: str) -> "Chat":
+        if user == system_user:
+            raise InvalidChatError("a system chat is between a user and the system")
         return cls(kind=kind, name=name, members=[user, system_user], admin="",
                    started_by=system_user)
 

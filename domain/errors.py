@@ -39,3 +39,16 @@ class InvalidChatError(MessengerError):
 
 class GroupTooLargeError(InvalidChatError):
     """A group would have more members than the configured maximum."""
+
+
+class TooManyNewUsersError(GroupTooLargeError):
+    """One request would register more unknown users than the configured maximum."""
+
+
+class SystemIdentityError(MessengerError):
+    """The support side and the bookings sender are not users: they cannot
+    connect, be registered, or be made a member of a chat by anyone."""
+
+
+class DuplicateSourceError(MessengerError):
+    """An outside id (a booking event_id) was already used for something else."""

@@ -35,3 +35,8 @@ def device_id(platform: str, token: str) -> UUID:
 
 def preferences_id(chat_id: UUID, user: str) -> UUID:
     return uuid5(NAMESPACE, f"preferences\x1f{chat_id}\x1f{user}")
+
+
+def skipped_event_id(follower: str, position: int) -> UUID:
+    """An operator skips an event for one follower once."""
+    return uuid5(NAMESPACE, f"skipped\x1f{follower}\x1f{position}")

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import jwt
 
+from messenger.strings import InvalidInputError, identifier, one_line
+
 ALGORITHM = "HS256"
 
 
@@ -20,9 +22,10 @@ class Identity:
 
 
 class Tokens:
-    def __init__(self, secret: str, leeway_s: int = 0):
+    def __init__(self, secret: str, leeway_s: int = 0, system_users: frozenset[str] = frozenset()):
         self._secret = secret
         self._leeway_s = leeway_s  # clocks differ: exp and nbf are judged this kindly
+        self._system_users = system_users  # never clients: see domain.errors.SystemIdentityError
 
     def issue(self, user_id: str, name: str = "", ttl_s: int | None = None) -> str:
         claims: dict = {"sub": user_id, "iat": int(time.time())}
@@ -42,8 +45,14 @@ class Tokens:
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from None
         user_id, name = claims["sub"], claims.get("name", "")
-        if not isinstance(user_id, str) or not user_id or not isinstance(name, str):
-            raise InvalidTokenError("sub must be a non-empty string, name a string")
+        if not isinstance(name, str):
+            raise InvalidTokenError("name must be a string")
+        try:
+            user_id, name = identifier(user_id, "sub"), one_line(name, "name")
+        except InvalidInputError as error:
+            raise InvalidTokenError(str(error)) from None
+        if user_id in self._system_users:
+            raise InvalidTokenError("sub is a system identity, not a user")
         expires_at = claims.get("exp")
         if expires_at is not None:
             expires_at += self._leeway_s  # when this server stops accepting it

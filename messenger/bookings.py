@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS
+from messenger.strings import InvalidInputError, content, identifier
 
 CHAT_KINDS = {"bot": BOT_BOOKINGS, "online": ONLINE_BOOKINGS}
 EVENTS = ("created", "cancelled", "confirmed")
@@ -28,9 +29,7 @@ class BookingNotice:
 
 def parse_notice(body: dict) -> BookingNotice:
     event_id = _identifier(body, "event_id")
-    user_id = body.get("user_id")
-    if not isinstance(user_id, str) or not user_id:
-        raise InvalidNoticeError("'user_id' must be a non-empty string")
+    user_id = _identifier(body, "user_id", integers=False)
     if body.get("source") not in CHAT_KINDS:
         raise InvalidNoticeError("'source' must be \"bot\" or \"online\"")
     if body.get("event") not in EVENTS:
@@ -46,7 +45,10 @@ def parse_notice(body: dict) -> BookingNotice:
         if not isinstance(value, str) or len(value) > MAX_FIELD_CHARS:
             raise InvalidNoticeError(f"'booking.{name}' must be a string of at most "
                                      f"{MAX_FIELD_CHARS} characters")
-        fields[name] = value
+        try:
+            fields[name] = content(value, f"booking.{name}")
+        except InvalidInputError as error:
+            raise InvalidNoticeError(str(error)) from None
     for name in ("starts_at", "ends_at"):
         if name in fields:
             try:
@@ -74,8 +76,11 @@ def describe(notice: BookingNotice, templates: dict, fragments: dict, time_forma
     return templates[notice.event].format(details=details.rstrip("."))
 
 
-def _identifier(data: dict, name: str, prefix: str = "") -> str:
+def _identifier(data: dict, name: str, prefix: str = "", integers: bool = True) -> str:
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
-        raise InvalidNoticeError(f"'{prefix}{name}' must be a non-empty string or an integer")
-    return str(value)
+    if integers and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    try:
+        return identifier(value, prefix + name)
+    except InvalidInputError as error:
+        raise InvalidNoticeError(str(error)) from None

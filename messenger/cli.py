@@ -8,6 +8,7 @@ from messenger import logs
 from messenger.auth import Tokens
 from messenger.server import MessengerServer
 from messenger.audit_cli import audit_command
+from messenger import followers_cli
 from messenger.store import Store, drop_view
 
 REBUILD_TIMEOUT_S = 3600
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--user", help="list every chat this user was ever in")
     audit.add_argument("--config", default=settings.DEFAULT_CONFIG)
 
+    followers_cli.add_parser(commands)
+
     args = parser.parse_args(argv)
     logs.setup()
     try:
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return _rebuild(config)
     if args.command == "audit":
         return audit_command(config, args)
+    if args.command == "followers":
+        return followers_cli.followers_command(config, args)
     return asyncio.run(_serve(config, args.host, args.port))
 
 

@@ -57,6 +57,7 @@ class Config:
     user_request_burst: int = 300
     max_connections_per_user: int = 20  # to one process
     max_group_members: int = 1000
+    max_new_users_per_request: int = 50  # users a client's request may register on the spot
     token_leeway_s: int = 30  # clock skew allowed on a token's exp and nbf
     log_format: str = "text"  # or "json", one object per line
     dev_tokens: bool = False  # POST /console/token mints tokens for anyone: development only
@@ -77,6 +78,7 @@ class Config:
     public_url: str = ""
     uploads_directory: str = "var/uploads"
     max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 40_000_000  # read from an image's header; as images.MAX_PIXELS
     apns_key_file: str = ""
     apns_key_id: str = ""
     apns_team_id: str = ""
@@ -128,6 +130,7 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
     config = _build(path, toml, environ, setting, table, defaults, auth)
     _check_known(path, toml, known)
     _check_database_url(path, config.database_url)
+    _check_system_ids(path, config)
     if auth.get("require_strong_secrets", False):
         _check_strong(path, config)
     if not 0 <= config.port <= 65535:
@@ -145,9 +148,7 @@ def _build(path, toml, environ, setting, table, defaults, auth) -> Config:
     return Config(
         source=path,
         log_format=log_format,
-        # Only where the secret itself is a development one, made on first start.
-        dev_tokens=not environ.get("MESSENGER_JWT_SECRET")
-        and auth.get("create_missing_secret", False) is True,
+        dev_tokens=_dev_secret_in_use(environ, auth),
         host=setting("server", "host", defaults.host),
         port=setting("server", "port", defaults.port, int),
         database_url=environ.get("MESSENGER_DATABASE_URL")
@@ -169,6 +170,8 @@ def _build(path, toml, environ, setting, table, defaults, auth) -> Config:
         max_connections_per_user=setting("limits", "max_connections_per_user",
                                          defaults.max_connections_per_user, int),
         max_group_members=setting("limits", "max_group_members", defaults.max_group_members, int),
+        max_new_users_per_request=setting("limits", "max_new_users_per_request",
+                                          defaults.max_new_users_per_request, int),
         token_leeway_s=setting("auth", "clock_skew_s", defaults.token_leeway_s, int),
         max_pending_bytes=setting("limits", "max_pending_bytes", defaults.max_pending_bytes, int),
         support_user_id=setting("system", "support_user_id", defaults.support_user_id),
@@ -185,6 +188,7 @@ def _build(path, toml, environ, setting, table, defaults, auth) -> Config:
         uploads_directory=environ.get("MESSENGER_UPLOADS_DIRECTORY")
         or setting("uploads", "directory", defaults.uploads_directory),
         max_upload_bytes=setting("uploads", "max_bytes", defaults.max_upload_bytes, int),
+        max_image_pixels=setting("limits", "max_image_pixels", defaults.max_image_pixels, int),
         telegram_bot_token=environ.get("MESSENGER_TELEGRAM_BOT_TOKEN", ""),
         telegram_support_chat_id=environ.get("MESSENGER_TELEGRAM_SUPPORT_CHAT_ID")
         or setting("telegram", "support_chat_id", ""),
@@ -225,6 +229,18 @@ def _check_database_url(path: str, database_url: str) -> None:
                           f"{error}") from None
 
 
+def _check_system_ids(path: str, config: Config) -> None:
+    from messenger.strings import InvalidInputError, identifier
+    for key, value in (("[system] support_user_id", config.support_user_id),
+                       ("[bookings] sender_id", config.bookings_sender_id)):
+        try:
+            identifier(value, key)
+        except InvalidInputError as error:
+            raise ConfigError(f"{path}: {error}") from None
+    if config.support_user_id == config.bookings_sender_id:
+        raise ConfigError(f"{path}: [system] support_user_id and [bookings] sender_id must differ")
+
+
 def _check_strong(path: str, config: Config) -> None:
     """Production refuses a short secret, or one a development setup made."""
     made_for_development = set()
@@ -238,6 +254,16 @@ def _check_strong(path: str, config: Config) -> None:
         if value in made_for_development:
             raise ConfigError(f"{path}: {variable} is a development secret (from var/);"
                               " make one for production")
+
+
+def _dev_secret_in_use(environ, auth: dict) -> bool:
+    """Tokens for anyone (/console/token) only where the secret itself is the
+    development one, made on first start in var/: a secret from the
+    environment or from any other file may sign tokens that matter."""
+    secret_file = auth.get("jwt_secret_file")
+    return (not environ.get("MESSENGER_JWT_SECRET") and isinstance(secret_file, str)
+            and auth.get("create_missing_secret", False) is True
+            and Path(secret_file).resolve() == Path(DEV_SECRET_FILES[0]).resolve())
 
 
 def _secret(environ, variable: str, section: dict, key: str, path: str) -> str:

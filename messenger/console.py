@@ -1,8 +1,9 @@
 """The browser console at /console: one static page (plain HTML, CSS and
 JavaScript in messenger/console/, no build step) that speaks protocol version 2
 over /ws on the same host. In development, POST /console/token mints a token
-for any user id; otherwise that route does not exist and the page asks for a
-token pasted from `python run.py token USER_ID`."""
+for any user id: only while the JWT secret is the one made on first start in
+var/ (config.dev_tokens). Otherwise that route does not exist and the page
+asks for a token pasted from `python run.py token USER_ID`."""
 
 from pathlib import Path
 
@@ -48,6 +49,9 @@ class MintToken(JsonEndpoint):
 
     def initialize(self, tokens: Tokens) -> None:
         self.tokens = tokens
+
+    def authenticate(self) -> None:
+        """Anyone: the route exists only with a development secret."""
 
     def post(self) -> None:
         body = self.json_body()

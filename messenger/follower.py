@@ -1,81 +1,31 @@
 """A projection following the Messenger's events, kept running: if its thread
-fails (a database hiccup, a provider library's surprise), it is started again
-from its tracking position, with backoff, so one error never stops it for good."""
+fails (a database hiccup, a provider library's surprise, an event it cannot
+take), it is started again from its tracking position, with growing pauses
+while the same event keeps failing (messenger/follower_trouble.py)."""
 
-import logging
 import threading
-import weakref
 
-from eventsourcing.persistence import IntegrityError, ListenNotifySubscription, Tracking
-from eventsourcing.projection import ApplicationSubscription, BaseProjectionRunner, Projection
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.projection import BaseProjectionRunner, Projection
 
 from domain.application import Messenger
+from messenger.follower_runner import BatchingRunner
+from messenger.follower_status import SKIPPABLE, follower_name
+from messenger.follower_trouble import Trouble
 from messenger.metrics import FOLLOWER_RESTARTS
-
-log = logging.getLogger(__name__)
-
-FIRST_RESTART_S = 0.5
-MAX_RESTART_S = 30.0
-MAX_BATCH = 500  # events in one transaction of a projection that takes batches
-NUDGE_S = 1.0
-
-
-def _has_more_ready(subscription: ListenNotifySubscription) -> bool:
-    """Whether the next notification is already fetched, so taking it does not
-    wait. Reads the library's buffer (eventsourcing is pinned in setup.py)."""
-    return (subscription._notifications_index < len(subscription._notifications)
-            or not subscription._notifications_queue.empty())
-
-
-class BatchingRunner(BaseProjectionRunner):
-    """The library's runner, handing a projection with `process_batch` every
-    event already fetched (up to MAX_BATCH) at once, each with its stored form,
-    so it can commit them in one transaction. Others get `process_event`."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        threading.Thread(target=self._nudge, daemon=True,
-                         name=f"nudge-{self._projection.name}").start()
-
-    def _nudge(self) -> None:
-        """The library's PostgreSQL subscription reads what is stored, then starts
-        to LISTEN: an event stored in between waits for the next NOTIFY, which
-        may never come. Looking again every NUDGE_S bounds that wait."""
-        while not self.is_interrupted.wait(NUDGE_S):
-            self._subscription.subscription._has_been_notified.set()
-
-    @staticmethod
-    def _process_events_loop(subscription: ApplicationSubscription, projection: Projection,
-                             is_stopping: threading.Event, runner: weakref.ref) -> None:
-        if not hasattr(projection, "process_batch"):
-            return BaseProjectionRunner._process_events_loop(
-                subscription=subscription, projection=projection, is_stopping=is_stopping,
-                runner=runner)
-        stored = subscription.subscription
-        try:
-            for notification in stored:
-                batch = [notification]
-                while len(batch) < MAX_BATCH and _has_more_ready(stored):
-                    following = next(stored, None)
-                    if following is None:  # stopped: the batch in hand is still whole
-                        break
-                    batch.append(following)
-                projection.process_batch([
-                    (subscription.mapper.to_domain_event(n), Tracking(subscription.name, n.id), n)
-                    for n in batch])
-        except BaseException as error:
-            if (this := runner()) is not None:
-                this._thread_error = error
-        finally:
-            is_stopping.set()
+from projections.failures import Failures
 
 
 class Follower:
     def __init__(self, env: dict[str, str], projection: Projection):
         self._env = env
         self._projection = projection
+        self.name = follower_name(projection.name)
         self._closed = threading.Event()
-        self.runner = self._start()
+        self._lock = threading.Lock()  # between close() and a restart
+        self.trouble = Trouble(self.name, Failures(projection.view), self.name in SKIPPABLE)
+        self.runner = self._live = self._start()
+        self.trouble.started()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True,
                                             name=f"follow-{projection.name}")
         self._supervisor.start()
@@ -87,46 +37,67 @@ class Follower:
     def wait(self, position: int | None, timeout_s: float) -> None:
         self.runner.wait(position, timeout=timeout_s)
 
+    def stopping(self) -> None:
+        """From now on a failure is the stop, not the event (see stand_down)."""
+        self._closed.set()
+
     def close(self) -> None:
         self._closed.set()
-        self.runner.__exit__(None, None, None)
+        self._stop_runner()
 
     def _start(self) -> BaseProjectionRunner:
         runner = BatchingRunner(
-            projection=self._projection, application_class=Messenger,
+            watch=self.trouble, projection=self._projection, application_class=Messenger,
             tracking_recorder=self._projection.view, topics=self._projection.topics,
             env=self._env)
         runner.__enter__()
         return runner
 
+    def _stop_runner(self) -> None:
+        """Once per runner: raises what its thread failed with."""
+        with self._lock:
+            runner, self._live = self._live, None
+        if runner is not None:
+            runner.__exit__(None, None, None)
+
     def _supervise(self) -> None:
-        backoff = FIRST_RESTART_S
-        while not self._closed.is_set():
+        while True:
             try:
                 self.runner.run_forever()
+                error: BaseException = RuntimeError("stopped following")
+            except Exception as failure:
+                error = failure
+            if self._closed.is_set():
+                return  # stopping: what was in hand is taken up after the next start
+            FOLLOWER_RESTARTS.labels(self._projection.name).inc()
+            self.trouble.failed(self.runner.failed_at, error)
+            try:
+                self._stop_runner()
             except Exception:
-                if self._closed.is_set():
-                    return  # stopping: what was in hand is taken up after the next start
-                log.exception("projection %s failed", self._projection.name)
-                FOLLOWER_RESTARTS.labels(self._projection.name).inc()
-            if self._closed.wait(backoff):
+                pass  # the error just reported
+            if not self._restart():
                 return
+
+    def _restart(self) -> bool:
+        """False if closed first."""
+        while not self.trouble.wait(self._closed):
             try:
-                self.runner.__exit__(None, None, None)
-            except Exception:
-                pass  # already reported above
-            try:
-                self.runner = self._start()
-                log.warning("projection %s restarted", self._projection.name)
-                backoff = FIRST_RESTART_S
-            except Exception:
-                log.exception("projection %s could not restart", self._projection.name)
-                backoff = min(backoff * 2, MAX_RESTART_S)
+                with self._lock:
+                    if self._closed.is_set():
+                        return False
+                    self.runner = self._live = self._start()
+            except Exception as error:
+                self.trouble.failed(None, error)
+                continue
+            self.trouble.started()
+            return True
+        return False
 
 
 def stand_down(follower: Follower, term: threading.Event, stopped: type[Exception]) -> None:
     """Stops a side effect's follower: its term ends, cutting its waits short
     (they raise `stopped`), and the event in hand is taken up by the next leader."""
+    follower.stopping()
     term.set()
     try:
         follower.close()

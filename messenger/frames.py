@@ -13,8 +13,10 @@ class Frames:
         self._view = view
         self._window = messages_window
 
-    def chat_list(self, user_id: str) -> dict:
-        return protocol.chat_list_frame(self._view.chat_list(user_id))
+    def chat_list(self, user_id: str, version: int = 1) -> dict:
+        """Version 2 sends a chat once, not per message: its lists stay whole."""
+        return protocol.chat_list_frame(self._view.chat_list(user_id),
+                                        max_users=protocol.V1_LIST_USERS if version == 1 else None)
 
     def chat(self, user_id: str, chat_id: str) -> ChatSummary:
         chat = self._view.chat(user_id, chat_id)
@@ -40,8 +42,12 @@ class Frames:
         default everything), then the chat list; version 2: a page, 50 by default."""
         chat = self.chat(user_id, chat_id)
         if version == 1:
+            # Asked for, so not held to the live frames' budget: the page is
+            # the client's (max_page at most), and its chat_list lists the
+            # opened chat's members in full, the one place a v1 client finds them.
             messages = self._view.messages(chat_id, limit, before)
-            return [protocol.chat_messages_frame(chat, messages), self.chat_list(user_id)]
+            return [protocol.chat_messages_frame(chat, messages),
+                    protocol.chat_list_frame(self._view.chat_list(user_id), whole=chat_id)]
         page = limit or protocol.V2_PAGE
         messages = self._view.messages(chat_id, page + 1, before)
         return [protocol.page_frame(chat_id, messages[-page:], len(messages) > page)]
@@ -139,14 +145,20 @@ class Frames:
 
     def _after_message(self, user_ids: list[str], chat_id: str) -> dict[str, list[dict]]:
         """Version 1 after a message changes: the chat list, then the chat's
-        newest messages (a bounded window, never the whole history)."""
+        newest messages (a window of at most V1_FRAME_BYTES, never the whole
+        history)."""
         messages = self._view.messages(chat_id, self._window)
-        frames = {}
+        frames, windows = {}, {}
         for user_id in user_ids:
             chats = self._view.chat_list(user_id)
             shown = [protocol.chat_list_frame(chats)]
             chat = next((chat for chat in chats if chat.chat_id == chat_id), None)
             if chat is not None:
-                shown.append(protocol.chat_messages_frame(chat, messages))
+                # Members who see the chat alike (same unread, same mute) share
+                # one frame, which the fan-out then encodes once for them all.
+                if chat not in windows:
+                    windows[chat] = protocol.chat_messages_frame(chat, messages,
+                                                                 protocol.V1_FRAME_BYTES)
+                shown.append(windows[chat])
             frames[user_id] = shown
         return frames

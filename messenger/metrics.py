@@ -1,6 +1,7 @@
 """What operators watch, at GET /metrics in Prometheus's text format: one
-registry for the process, updated where things happen; the followers' lag is
-read from the database when Prometheus asks (off the IOLoop)."""
+registry for the process, updated where things happen; the followers' lag and
+what they are stuck on are read from the database when Prometheus asks (off
+the IOLoop), so every process tells the same."""
 
 import time
 
@@ -25,6 +26,11 @@ DELIVERY_SECONDS = Histogram(
 LAG = Gauge("messenger_follower_lag_events", "Events stored but not yet processed, by follower"
             " (those this process runs, or all when asked of any process)", ["follower"],
             registry=REGISTRY)
+STUCK_POSITION = Gauge("messenger_follower_stuck_position", "The event a follower keeps"
+                       " failing on (0 when it is not stuck)", ["follower"], registry=REGISTRY)
+STUCK_ATTEMPTS = Gauge("messenger_follower_failed_attempts", "Attempts that failed at the event"
+                       " a follower is stuck on (0 when it is not stuck)", ["follower"],
+                       registry=REGISTRY)
 FOLLOWER_RESTARTS = Counter("messenger_follower_restarts_total", "Followers of the events"
                             " restarted after a failure", ["follower"], registry=REGISTRY)
 PUSHES = Counter("messenger_pushes_total", "Push attempts by provider and outcome"
@@ -41,14 +47,17 @@ def observe_delivery(event_at_us: int) -> None:
 
 
 class Metrics(tornado.web.RequestHandler):
-    def initialize(self, commands, lag) -> None:
+    def initialize(self, commands, followers) -> None:
         self._commands = commands
-        self._lag = lag  # blocking: {follower: events behind}
+        self._followers = followers  # blocking: [FollowerStatus] (messenger/follower_status.py)
 
     async def get(self) -> None:
         try:
-            for follower, behind in (await self._commands.query(self._lag)).items():
-                LAG.labels(follower).set(behind)
+            for status in await self._commands.query(self._followers):
+                LAG.labels(status.name).set(status.behind)
+                failure = status.failure
+                STUCK_POSITION.labels(status.name).set((failure.position or 0) if failure else 0)
+                STUCK_ATTEMPTS.labels(status.name).set(failure.attempts if failure else 0)
         except Exception:
             DATABASE_ERRORS.labels("metrics").inc()
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)

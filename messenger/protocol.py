@@ -11,13 +11,14 @@ from uuid import UUID
 
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from domain.device import PLATFORMS
+from messenger import strings
+from messenger.strings import MAX_NAME_CHARS, InvalidInputError
 from projections.inbox_view import ChatSummary, MessageRecord
 
-MAX_NAME_CHARS = 200
 MAX_CHAT_USERS = 500
 MAX_DEVICE_TOKEN_CHARS = 4096
 MAX_ATTACHMENTS = 10
-MAX_CLIENT_MSG_ID_CHARS = 100
+MAX_TYPE_CHARS = 40
 V2_PAGE = 50  # get_chat_messages without a limit, in version 2
 
 BAD_REQUEST = "bad_request"
@@ -122,13 +123,6 @@ class MuteChat:
 
 
 @dataclass(frozen=True)
-class Request:
-    type: str
-    request_id: Any
-    command: Any = None
-
-
-@dataclass(frozen=True)
 class Limits:
     max_content_chars: int
     max_page: int
@@ -141,16 +135,22 @@ class Limits:
 
 def envelope(text: str | bytes) -> tuple[str, Any, Any]:
     """The frame's type, request_id and data, before the data is checked, so
-    that even a refused request gets its request_id and request_type back."""
+    that even a refused request gets its request_id and request_type back
+    (when they are fit to echo)."""
     try:
-        frame = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError(BAD_REQUEST, "frame is not valid JSON") from None
+        frame = strings.parse_json(text)
+    except InvalidInputError as error:
+        raise ProtocolError(BAD_REQUEST, f"frame {error}") from None
     if not isinstance(frame, dict):
         raise ProtocolError(BAD_REQUEST, "frame must be a JSON object")
-    request_id = frame.get("request_id")
+    request_id = strings.request_id(frame.get("request_id"))
+    if request_id is None and frame.get("request_id") is not None:
+        raise ProtocolError(BAD_REQUEST, "'request_id' must be a number or a string of at most "
+                                         f"{strings.MAX_REQUEST_ID_CHARS} printable characters")
     kind = frame.get("type")
-    return (kind if isinstance(kind, str) else ""), request_id, frame.get("data")
+    if not isinstance(kind, str) or len(kind) > MAX_TYPE_CHARS or strings.request_id(kind) is None:
+        kind = ""  # not a type, and not fit to echo as request_type
+    return kind, request_id, frame.get("data")
 
 
 def parse(kind: str, data: Any, user_id: str, limits: Limits) -> Any:
@@ -161,7 +161,11 @@ def parse(kind: str, data: Any, user_id: str, limits: Limits) -> Any:
         raise ProtocolError(UNKNOWN_TYPE, f"unknown request type {kind!r}")
     if not isinstance(data, dict):
         raise ProtocolError(BAD_REQUEST, "'data' must be a JSON object")
-    return parser(_Fields(data), user_id, limits)
+    try:
+        strings.check_document(data)
+        return parser(_Fields(data), user_id, limits)
+    except InvalidInputError as error:
+        raise ProtocolError(BAD_REQUEST, str(error) if error.field else f"'data' {error}") from None
 
 
 class _Fields:
@@ -177,11 +181,9 @@ class _Fields:
         return value
 
     def name(self, field: str, *, required: bool) -> str:
-        value = self.text(field, required=required).strip()
+        value = strings.one_line(self.text(field, required=required), field)
         if required and not value:
             raise ProtocolError(BAD_REQUEST, f"'{field}' must not be empty")
-        if len(value) > MAX_NAME_CHARS:
-            raise ProtocolError(BAD_REQUEST, f"'{field}' is longer than {MAX_NAME_CHARS} characters")
         return value
 
     def chat_id(self) -> UUID:
@@ -201,15 +203,15 @@ class _Fields:
         if len(entries) > MAX_CHAT_USERS:
             raise ProtocolError(BAD_REQUEST, f"at most {MAX_CHAT_USERS} users in a chat")
         users = []
-        for entry in entries:
+        for n, entry in enumerate(entries):
             if not isinstance(entry, dict) or not isinstance(entry.get("user_id"), str) \
                     or not entry["user_id"]:
                 raise ProtocolError(BAD_REQUEST, f"each '{name}' entry needs a string 'user_id'")
-            users.append(entry["user_id"])
+            users.append(strings.identifier(entry["user_id"], f"{name}[{n}].user_id"))
         return users
 
     def content(self, limits: "Limits", *, required: bool = True) -> str:
-        content = self.text("content", required=required)
+        content = strings.content(self.text("content", required=required))
         if required and not content.strip():
             raise ProtocolError(BAD_REQUEST, "'content' must not be empty")
         if len(content) > limits.max_content_chars:
@@ -269,10 +271,9 @@ def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
         raise ProtocolError(NOT_FOUND, "no such upload") from None
     content = fields.content(limits, required=not uploads)  # a picture's caption is optional
     client_msg_id = fields.text("client_msg_id", required=False)
-    if len(client_msg_id) > MAX_CLIENT_MSG_ID_CHARS:
-        raise ProtocolError(BAD_REQUEST,
-                            f"'client_msg_id' is longer than {MAX_CLIENT_MSG_ID_CHARS} characters")
-    return SendMessage(chat_id, content, fields.text("sender_fio", required=False), uploads,
+    if client_msg_id:
+        strings.identifier(client_msg_id, "client_msg_id")
+    return SendMessage(chat_id, content, fields.name("sender_fio", required=False), uploads,
                        client_msg_id)
 
 
@@ -352,11 +353,24 @@ _PARSERS = {
 
 # --- the seed's shapes ---------------------------------------------------------
 
-def chat_json(chat: ChatSummary) -> dict:
+# Version 1 repeats a chat in every chat_list and in every message of a
+# chat_messages, so a big group's member list is cut there (users_count and
+# users_truncated say so); the chat_list answering get_chat_messages has the
+# opened chat's whole list. A live chat_messages keeps the newest messages of
+# the window that fit V1_FRAME_BYTES, the newest one always.
+V1_FRAME_BYTES = 64 * 1024
+V1_LIST_USERS = 100  # in a chat_list entry: the client's roster of the chat
+V1_MESSAGE_USERS = 20  # in a message's chat: a reference, repeated per message
+
+
+def chat_json(chat: ChatSummary, max_users: int | None = None) -> dict:
+    shown = chat.members if max_users is None else chat.members[:max_users]
     return {
         "chat_id": chat.chat_id,
         "chat_name": chat.name,
-        "users": [{"user_id": user} for user in chat.members],
+        "users": [{"user_id": user} for user in shown],
+        "users_count": len(chat.members),
+        "users_truncated": len(shown) < len(chat.members),
         "IsGroupChat": chat.kind == GROUP,
         "lastest_message": chat.last_message,
         "group_admin": chat.admin,
@@ -407,17 +421,38 @@ def _message_news(message: MessageRecord) -> dict:
     }
 
 
-def chat_list_frame(chats: list[ChatSummary]) -> dict:
-    return {"type": "chat_list", "data": [chat_json(chat) for chat in chats]}
+def chat_list_frame(chats: list[ChatSummary], whole: str = "",
+                    max_users: int | None = V1_LIST_USERS) -> dict:
+    """`whole`: the one chat whose members are listed in full."""
+    return {"type": "chat_list", "data": [
+        chat_json(chat, None if chat.chat_id == whole else max_users) for chat in chats]}
 
 
-def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord]) -> dict:
-    shown = chat_json(chat)
-    return {
-        "type": "chat_messages",
-        "chat_id": chat.chat_id,
-        "data": [message_json(message, shown) for message in messages],
-    }
+def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord],
+                        budget: int | None = None) -> dict:
+    """With a budget (bytes of JSON), the newest messages that fit, the newest always."""
+    shown = chat_json(chat, V1_MESSAGE_USERS)
+    frame = {"type": "chat_messages", "chat_id": chat.chat_id, "data": []}
+    data = [message_json(message, shown) for message in messages]
+    if budget is not None:
+        data = _newest_that_fit(data, budget - _size(frame), _size(shown))
+    frame["data"] = data
+    return frame
+
+
+def _newest_that_fit(data: list[dict], budget: int, chat_size: int) -> list[dict]:
+    # The chat is the same in every message: measured once, not once per message.
+    used, first = 0, len(data)
+    while first > 0:
+        used += _size({**data[first - 1], "chat": 0}) - 1 + chat_size + 1  # and a comma
+        if used > budget and first < len(data):
+            break
+        first -= 1
+    return data[first:]
+
+
+def _size(value) -> int:
+    return len(encode(value).encode())
 
 
 # --- version 2: deltas --------------------------------------------------------

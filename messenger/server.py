@@ -10,7 +10,6 @@ import tornado.ioloop
 import tornado.netutil
 import tornado.web
 
-from domain.application import Messenger
 from messenger import console, protocol
 from messenger.auth import Tokens
 from messenger.change_feed import ChangeFeed
@@ -18,8 +17,9 @@ from messenger.commands import Commands
 from messenger.config import Config
 from messenger.connections import Connections
 from messenger.fanout import Fanout
+from messenger.follower_status import FollowerStatus, statuses
 from messenger.frames import Frames
-from messenger.handlers import ChatSocket, Health, loggable_path
+from messenger.handlers import MAX_BODY_BYTES, ChatSocket, Health, loggable_path
 from messenger.leadership import Leadership
 from messenger.metrics import Metrics
 from messenger.position import ViewPosition
@@ -28,6 +28,7 @@ from messenger.service_api import AuditChat, AuditUser, BookingNotifications, Us
 from messenger.session import Session
 from messenger.telegram import bridge as telegram
 from messenger.uploads import handlers as uploads
+from messenger.uploads.decoding import DecodePool
 from messenger.uploads.storage import LocalFileStorage
 from messenger.store import Store
 
@@ -76,7 +77,7 @@ class MessengerServer:
                             config.request_burst, config.user_requests_per_s,
                             config.user_request_burst, config.max_connections_per_user),
         )
-        self.tokens = Tokens(config.jwt_secret, config.token_leeway_s)
+        self.tokens = Tokens(config.jwt_secret, config.token_leeway_s, self.store.app.system_users)
         service = {"app": self.store.app, "commands": self.commands, "position": self.position,
                    "config": config}
         self.push = PushService(config, self.store.env, self.store.app, self.store.view)
@@ -88,13 +89,16 @@ class MessengerServer:
             self._heartbeat.start()
         else:
             self.push = None
+        self._decoding = DecodePool()
         routes = uploads.routes(self.tokens, self.commands, self.store.app,
                                 LocalFileStorage(config.uploads_directory),
                                 config.max_upload_bytes, self.store.view.readable_file,
-                                self.session.caught_up)
+                                self.session.caught_up, decoding=self._decoding,
+                                max_pixels=config.max_image_pixels)
         self.telegram = None
         if telegram.is_configured(config):
-            self.telegram = telegram.TelegramBridge(config, self.store.env, self.store.app)
+            self.telegram = telegram.TelegramBridge(config, self.store.env, self.store.app,
+                                                    self.store.view)
             await self.commands.query(self.telegram.start)
             if config.telegram_mode == "webhook":
                 routes.append(self.telegram.webhook_route())
@@ -107,8 +111,8 @@ class MessengerServer:
             [
                 (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens,
                                       "max_pending_bytes": config.max_pending_bytes}),
-                (r"/healthz", Health, {"probe": self._is_healthy}),
-                (r"/metrics", Metrics, {"commands": self.commands, "lag": self._lag}),
+                (r"/healthz", Health, {"probe": self._health}),
+                (r"/metrics", Metrics, {"commands": self.commands, "followers": self._followers}),
                 (r"/api/v1/users", Users, service),
                 (r"/api/v1/notifications/bookings", BookingNotifications, service),
                 (r"/api/v1/audit/chats/([^/]+)", AuditChat, {**service, "auditor": self.store.auditor}),
@@ -123,7 +127,9 @@ class MessengerServer:
         sockets = tornado.netutil.bind_sockets(port if port is not None else config.port,
                                                host or config.host)
         self.port = sockets[0].getsockname()[1]
-        self._http = tornado.httpserver.HTTPServer(application)
+        # Routes that read a body raise this for themselves once the caller is
+        # known (messenger/handlers.py AuthenticatedBody); the rest read none.
+        self._http = tornado.httpserver.HTTPServer(application, max_body_size=MAX_BODY_BYTES)
         self._http.add_sockets(sockets)
         log.info("serving on %s:%s with %s", host or config.host, self.port,
                  config.database_url.split("@")[-1])
@@ -162,26 +168,37 @@ class MessengerServer:
             if part is not None:
                 part.stand_down()
 
-    def _lag(self) -> dict[str, int]:
-        """How far each follower is behind the newest event (blocking)."""
+    def _followers(self) -> list[FollowerStatus]:
+        """Where each follower is, and what it is stuck on (blocking)."""
         head = self.store.app.recorder.max_notification_id() or 0
         views = {"inbox": self.store.view, "audit": self.store.audit_view}
         if self.push is not None:
             views["push"] = self.push.view
         if self.telegram is not None:
             views["telegram"] = self.telegram.posts
-        return {name: head - (view.max_tracking_id(Messenger.name) or 0)
-                for name, view in views.items()}
+        return statuses(views, head)
 
-    async def _is_healthy(self) -> bool:
+    async def _health(self) -> tuple[bool, dict]:
+        unreachable = {"status": "store unreachable"}
         if not (self.feed.is_running and self.feed.database_up):
-            return False
+            return False, unreachable
         try:
             # A probe answers in time: the store's own retries may take far longer.
-            return await asyncio.wait_for(self.commands.query(self.store.is_healthy),
+            return await asyncio.wait_for(self.commands.query(self._health_now),
                                           HEALTH_TIMEOUT_S)
-        except asyncio.TimeoutError:
-            return False
+        except Exception:  # timed out, or the store failed
+            return False, unreachable
+
+    def _health_now(self) -> tuple[bool, dict]:
+        """A stuck side effect (push, Telegram, the audit index) is named, but
+        users still chat: 200. A stuck inbox is 503, as nobody's reply comes."""
+        stuck = [status.failure for status in self._followers() if status.failure]
+        body = {"stuck": [failure.as_json() for failure in stuck]}
+        if any(failure.follower == "inbox" for failure in stuck):
+            return False, {"status": "inbox stuck", **body}
+        if not self.store.is_healthy():
+            return False, {"status": "store unreachable", **body}
+        return True, {"status": "degraded" if stuck else "ok", **body}
 
     async def stop(self) -> None:
         """Graceful: accepts nothing new, answers the requests in hand, tells
@@ -202,6 +219,7 @@ class MessengerServer:
             if self._presence_writes is not None:
                 await asyncio.gather(self._presence_writes, return_exceptions=True)
             await self.commands.query(self.push.stop)
+        self._decoding.shutdown()
         await self.commands.query(self.store.close)
         # Waiting for the store's threads to end is itself blocking: not on the IOLoop.
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)

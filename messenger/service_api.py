@@ -11,6 +11,7 @@ import tornado.web
 from domain import ids
 from domain.application import Messenger, Saved
 from domain.chat import SUPPORT
+from domain.errors import DuplicateSourceError, MessengerError
 from messenger.audit import Auditor
 from messenger.bookings import InvalidNoticeError, describe, parse_notice
 from messenger.commands import Commands
@@ -18,6 +19,7 @@ from messenger.config import Config
 from messenger.handlers import JsonEndpoint, bearer_token
 from messenger.position import ViewPosition
 from messenger.session import VIEW_WAIT_S
+from messenger.strings import InvalidInputError, identifier, one_line
 
 
 class ServiceEndpoint(JsonEndpoint):
@@ -28,7 +30,8 @@ class ServiceEndpoint(JsonEndpoint):
         self.position = position
         self.config = config
 
-    def prepare(self) -> None:
+    def authenticate(self) -> None:
+        """Before any of the body is read (JsonEndpoint)."""
         token = bearer_token(self.request) or ""
         expected = self.config.service_token
         # Constant-time comparison: the token is the back-end's only credential.
@@ -37,7 +40,12 @@ class ServiceEndpoint(JsonEndpoint):
 
     async def run(self, command, *args) -> Saved:
         """Runs a command and answers only once its effects are visible to clients."""
-        saved = await self.commands.run(None, command, *args)
+        try:
+            saved = await self.commands.run(None, command, *args)
+        except DuplicateSourceError as error:
+            raise tornado.web.HTTPError(409, reason=str(error)) from None
+        except MessengerError as error:  # refused: nothing was stored
+            raise tornado.web.HTTPError(400, reason=str(error)) from None
         if saved.positions:
             await self.position.reached(max(saved.positions), VIEW_WAIT_S)
         return saved
@@ -46,9 +54,12 @@ class Users(ServiceEndpoint):
     async def post(self) -> None:
         body = self.json_body()
         user_id, name = body.get("user_id"), body.get("name", "")
-        if not isinstance(user_id, str) or not user_id or not isinstance(name, str):
-            raise tornado.web.HTTPError(400, reason="'user_id' must be a non-empty string, "
-                                                    "'name' a string")
+        if not isinstance(name, str):
+            raise tornado.web.HTTPError(400, reason="'name' must be a string")
+        try:
+            user_id, name = identifier(user_id, "user_id"), one_line(name, "name")
+        except InvalidInputError as error:
+            raise tornado.web.HTTPError(400, reason=str(error)) from None
         saved = await self.run(self.app.register_user, user_id, name)
         self.set_status(201 if saved.created else 200)
         self.finish({"user_id": user_id, "registered": saved.created,

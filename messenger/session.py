@@ -3,6 +3,7 @@ or query off the IOLoop, waits until the view includes what was stored, and
 replies in the seed's shapes. Rules live in the domain; this only translates."""
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from uuid import UUID
@@ -16,6 +17,7 @@ from domain.errors import (
     GroupTooLargeError,
     InvalidChatError,
     MessageNotFoundError,
+    SystemIdentityError,
     UploadNotFoundError,
 )
 from messenger import protocol
@@ -27,6 +29,7 @@ from messenger.logs import REQUEST_ID
 from messenger.metrics import DATABASE_ERRORS, MESSAGES, REQUESTS
 from messenger.position import ViewPosition
 from messenger.rate_limit import TokenBucket
+from messenger.strings import loggable
 from messenger.protocol import (
     AddUsers,
     CreateChat,
@@ -91,7 +94,8 @@ class Session:
         saved = await self._commands.run(connection, self._app.register_user,
                                          identity.user_id, identity.name)
         await self.caught_up(saved)
-        chat_list = await self._commands.query(self._frames.chat_list, identity.user_id)
+        chat_list = await self._commands.query(self._frames.chat_list, identity.user_id,
+                                               connection.version)
         connection.send(protocol.encode(chat_list))
 
     def disconnected(self, connection: Connection) -> None:
@@ -135,7 +139,7 @@ class Session:
         wait_s = self._wait_s(connection)  # malformed frames count too
         try:
             request_type, request_id, data = protocol.envelope(text)
-            REQUEST_ID.set(f"{connection.connection_id}:{str(request_id)[:40]}")
+            REQUEST_ID.set(f"{connection.connection_id}:{loggable(request_id)}")
             if wait_s:
                 connection.send(protocol.encode(protocol.error_frame(
                     protocol.RATE_LIMITED, "too many requests; slow down", request_type,
@@ -157,7 +161,7 @@ class Session:
             frames = [protocol.error_frame(protocol.FORBIDDEN, str(error), request_type)]
         except GroupTooLargeError as error:
             frames = [protocol.error_frame(protocol.TOO_LARGE, str(error), request_type)]
-        except InvalidChatError as error:
+        except (InvalidChatError, SystemIdentityError) as error:
             frames = [protocol.error_frame(protocol.BAD_REQUEST, str(error), request_type)]
         except (PersistenceError, asyncio.TimeoutError):
             DATABASE_ERRORS.labels("request").inc()
@@ -205,7 +209,9 @@ class Session:
             case SendMessage(chat_id, content, sender_fio, attachments, client_msg_id):
                 # A resend after a reconnect (same client_msg_id) answers with the
                 # message already stored instead of storing it twice.
-                source_key = f"client:{user_id}:{client_msg_id}" if client_msg_id else ""
+                # JSON, so that no user id and client id pair reads as another's.
+                source_key = ("client:" + json.dumps([user_id, client_msg_id])
+                              if client_msg_id else "")
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
                                             content, sender_fio or connection.user_name,
                                             source_key, attachments)
@@ -227,7 +233,7 @@ class Session:
                 await self._command(connection, self._app.mark_read, chat_id, user_id, message_id)
                 return await query(self._frames.unread_reply, user_id, str(chat_id), version)
             case GetChatMessages(chat_id, limit, before):
-                await self._read_all(connection, chat_id)
+                await self._read_all(connection, chat_id, before)
                 return await query(self._frames.history, user_id, str(chat_id), limit, before,
                                    version)
             case RegisterDevice(platform, token):
@@ -239,9 +245,14 @@ class Session:
                 return [protocol.device_frame("device_unregistered", platform, token)]
         raise AssertionError(f"unhandled request {request!r}")
 
-    async def _read_all(self, connection: Connection, chat_id: UUID) -> None:
-        """Opening a chat's messages reads everything in it (the seed's rule)."""
+    async def _read_all(self, connection: Connection, chat_id: UUID, before: str | None) -> None:
+        """Opening a chat's messages reads everything in it (the seed's rule);
+        asking for a page before a message not in it reads nothing."""
         chat = await self._commands.query(self._frames.chat, connection.user_id, str(chat_id))
+        if before is not None:
+            message = await self._commands.query(self._frames.message, connection.user_id, before)
+            if message.chat_id != str(chat_id):
+                raise MessageNotFoundError(before)
         if chat.unread:
             newest = await self._commands.query(self._frames.newest_message_id, str(chat_id))
             if newest is not None:  # None if the chat was emptied meanwhile

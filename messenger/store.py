@@ -34,6 +34,7 @@ def store_env(config: Config) -> dict[str, str]:
     env["BOT_BOOKINGS_CHAT_NAME"] = config.bot_bookings_chat_name
     env["ONLINE_BOOKINGS_CHAT_NAME"] = config.online_bookings_chat_name
     env["MAX_GROUP_MEMBERS"] = str(config.max_group_members)
+    env["MAX_NEW_USERS"] = str(config.max_new_users_per_request)
     if not is_postgres(config.database_url):
         # Each follower of the events gets a file of its own beside them: its
         # tracking table is then its own, and rebuilding it never touches the events.

@@ -7,6 +7,7 @@ from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.projection import Projection
 
 from domain.chat import Chat
+from domain.intervention import Intervention
 from domain.message import Message
 from domain.preferences import ChatPreferences
 from domain.reading import Reading
@@ -18,6 +19,8 @@ def chat_of(event) -> str | None:
         return str(event.originator_id)
     if isinstance(event, (Message.Event, Reading.Event, ChatPreferences.Event)):
         return str(event.chat_id)
+    if isinstance(event, Intervention.EventSkipped) and event.chat_id is not None:
+        return str(event.chat_id)  # the chat of the event an operator skipped
     return None
 
 

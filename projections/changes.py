@@ -6,6 +6,8 @@ process reaches members connected to another, through the database alone."""
 import json
 from dataclasses import dataclass
 
+from projections.sql_view import storable
+
 CHAT = "chat"  # a chat's name, members or settings changed, or it was started or deleted
 MESSAGE_NEW = "message_new"
 MESSAGE_EDITED = "message_edited"
@@ -48,10 +50,10 @@ class ChangeLog:
         if changes:
             c.executemany(self.placeholders(
                 "INSERT INTO inbox_changes VALUES (:position, :chat, :what, :users, :removed,"
-                " :message, :reader, :at)"), [
+                " :message, :reader, :at)"), [storable(
                 {"position": change.position, "chat": change.chat_id, "what": change.what,
                  "users": json.dumps(change.users), "removed": json.dumps(change.removed),
-                 "message": change.message_id, "reader": change.reader, "at": change.at_us}
+                 "message": change.message_id, "reader": change.reader, "at": change.at_us})
                 for change in changes])
         self._run(c, "DELETE FROM inbox_changes WHERE position <= :horizon",
                   horizon=head - KEEP_CHANGES)

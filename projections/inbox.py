@@ -76,7 +76,8 @@ class InboxProjection(Projection[InboxView]):
         chat_id = str(event.originator_id)
         self.view.start_chat(chat_id, event.kind, event.name, event.admin, event.members,
                              stamp(event.timestamp), tracking)
-        self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(event.members)))
+        self._changed(Change(tracking.notification_id, chat_id, CHAT,
+                             tuple(dict.fromkeys(event.members))))
 
     @process_event.register
     def chat_renamed(self, event: Chat.Renamed, tracking: Tracking) -> None:

@@ -106,12 +106,14 @@ class InboxView(ChangeLog, SQLView):
     def start_chat(self, chat_id: str, kind: str, name: str, admin: str,
                    members: list[str], at: str, tracking: Tracking) -> None:
         with self._write(tracking) as c:
+            # Total over what was ever stored: a member listed twice (stored
+            # before the domain refused it) is a member once.
             self._run(c, "INSERT INTO inbox_chats VALUES (:chat, :kind, :name, :admin, :at, :at,"
-                         " '', 0, :activity, 0)", chat=chat_id, kind=kind, name=name, admin=admin,
-                      at=at, activity=tracking.notification_id)
-            for position, user in enumerate(members):
+                         " '', 0, :activity, 0) ON CONFLICT DO NOTHING", chat=chat_id, kind=kind,
+                      name=name, admin=admin, at=at, activity=tracking.notification_id)
+            for position, user in enumerate(dict.fromkeys(members)):
                 self._run(c, "INSERT INTO inbox_members (chat_id, user_id, position, read_seq, unread)"
-                             " VALUES (:chat, :user, :position, 0, 0)",
+                             " VALUES (:chat, :user, :position, 0, 0) ON CONFLICT DO NOTHING",
                           chat=chat_id, user=user, position=position)
 
     def rename_chat(self, chat_id: str, name: str, at: str, tracking: Tracking) -> list[str]:
@@ -197,7 +199,9 @@ class InboxView(ChangeLog, SQLView):
                          " WHERE chat_id = :chat) AS last_position FROM inbox_chats"
                          " WHERE chat_id = :chat", chat=chat_id)
             row = c.fetchone()
-            for offset, user in enumerate(users, start=1):
+            if row is None:  # not a chat this view knows
+                return []
+            for offset, user in enumerate(dict.fromkeys(users), start=1):
                 self._run(c, "INSERT INTO inbox_members (chat_id, user_id, position, read_seq,"
                              " unread) VALUES (:chat, :user, :position, :seq, 0)"
                              " ON CONFLICT DO NOTHING", chat=chat_id, user=user,
@@ -307,6 +311,13 @@ class InboxView(ChangeLog, SQLView):
                          " ORDER BY position", chat=chat_id)
             members = [(member["user_id"], bool(member["muted"])) for member in c.fetchall()]
         return row["kind"], row["name"], members
+
+    def user_name(self, user_id: str) -> str:
+        """The name the user is registered with; "" for none, or no such user."""
+        with self._read() as c:
+            self._run(c, "SELECT name FROM inbox_users WHERE user_id = :user", user=user_id)
+            row = c.fetchone()
+        return row["name"] if row else ""
 
     def readable_file(self, user_id: str, upload_id: str) -> StoredFile | None:
         """An upload its owner may read, and the members of the chats it is

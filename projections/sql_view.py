@@ -12,6 +12,18 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from projections.failures import FAILURES_TABLE
+
+
+def storable(params: dict) -> dict:
+    """The edge refuses NUL, but events stored before it did may hold one, and
+    PostgreSQL text cannot: shown as U+FFFD on both stores, so that a view is
+    total over every event and the two stores agree."""
+    for name, value in params.items():
+        if isinstance(value, str) and "\x00" in value:
+            params[name] = value.replace("\x00", "\ufffd")
+    return params
+
 
 class SQLView:
     APPLICATION = "Messenger"
@@ -24,7 +36,7 @@ class SQLView:
         return sql
 
     def _run(self, c, sql: str, **params) -> None:
-        c.execute(self.placeholders(sql), params)
+        c.execute(self.placeholders(sql), storable(params))
 
     def _write(self, tracking: Tracking):
         batch = self._batch_cursor()
@@ -88,13 +100,14 @@ class _WriteTransaction:
 
 class SQLiteView(SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.TABLES]
+        return [*super().construct_create_table_statements(), *self.TABLES, FAILURES_TABLE]
 
 
 class PostgresView(PostgresTrackingRecorder):
     def __init__(self, datastore, **kwargs):
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements.extend(SQL(statement) for statement in self.TABLES)
+        self.sql_create_statements.extend(
+            SQL(statement) for statement in (*self.TABLES, FAILURES_TABLE))
         self.TRACKING_TABLE = self.tracking_table_name
 
     @staticmethod

@@ -49,7 +49,8 @@ class Sender:
             content = f"{self.user} {self.count}"
             target = self.support_chat_id if self.count % 5 == 0 else chat_id
             self.unanswered = {"type": "send_message", "request_id": self.count, "data": {
-                "chat_id": target, "content": content, "client_msg_id": content}}
+                "chat_id": target, "content": content,
+                "client_msg_id": f"{self.user}-{self.count}"}}
             reply = await self.request(self.unanswered)
             if reply is None:
                 return  # the server is gone; the frame in hand may or may not be stored

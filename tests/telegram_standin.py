@@ -12,6 +12,7 @@ import tornado.web
 
 BOT_TOKEN = "123456:TEST-token-for-the-stand-in"
 SUPPORT_CHAT_ID = "-100777"
+MAX_TEXT_UNITS = 4096  # Telegram's cap, counted the stricter way: in UTF-16 code units
 
 
 class StandIn:
@@ -65,6 +66,9 @@ class StandIn:
     def answer(self, method: str, params: dict):
         if method == "sendMessage":
             self.attempts += 1
+            if len(params["text"].encode("utf-16-le")) > 2 * MAX_TEXT_UNITS:
+                return 400, {"ok": False, "error_code": 400,
+                             "description": "Bad Request: message is too long"}
             if self.failures:
                 return self.failures.pop(0)
             if self.always_fail:

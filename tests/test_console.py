@@ -16,6 +16,7 @@ from playwright.async_api import async_playwright, expect
 
 from messenger import console
 from messenger.auth import Tokens
+from messenger.config import load
 from tests.conftest import SECRET, Harness
 
 CHROMIUM = os.environ.get("MESSENGER_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -136,6 +137,26 @@ async def test_elsewhere_there_is_no_minting_and_the_page_asks_for_a_token(conso
     assert b"run.py token" in page.body
     for method, body in (("POST", '{"user_id": "alice"}'), ("GET", None)):
         assert (await server.fetch("/console/token", method=method, body=body)).code == 404
+
+
+@pytest.mark.parametrize("jwt_secret_file, environ, minted", [
+    ("var/dev-jwt-secret", {}, True),  # made on first start: development
+    ("var/dev-jwt-secret", {"MESSENGER_JWT_SECRET": "s" * 40}, False),  # the environment's
+    ("/etc/messenger/jwt-secret", {}, False),  # anywhere else, made or not: it may matter
+    ("secrets/jwt", {}, False),
+])
+@pytest.mark.gen_test(timeout=30)
+async def test_tokens_are_minted_only_with_the_development_secret_made_in_var(
+        console_only, tmp_path, monkeypatch, jwt_secret_file, environ, minted):
+    monkeypatch.chdir(tmp_path)
+    if jwt_secret_file.startswith("/"):
+        jwt_secret_file = str(tmp_path / jwt_secret_file.lstrip("/"))
+    (tmp_path / "messenger.toml").write_text(
+        f'[auth]\njwt_secret_file = "{jwt_secret_file}"\n'
+        'service_token_file = "var/dev-service-token"\ncreate_missing_secret = true\n')
+    server = console_only(dev_tokens=load("messenger.toml", environ=environ).dev_tokens)
+    answer = await server.fetch("/console/token", method="POST", body='{"user_id": "alice"}')
+    assert answer.code == (200 if minted else 404)
 
 
 # --- in the browser -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import replace
+from uuid import UUID
 
 import pytest
 
@@ -113,8 +114,8 @@ async def test_offline_members_get_one_push_per_message_online_muted_and_sender_
 
     pushes = fcm.to("fcm-bob")
     assert [p["notification"] for p in pushes] == [
-        {"title": "Алиса · Смена", "body": "Смена в 9"},
-        {"title": "Алиса · Смена", "body": "Не опаздывайте"}]
+        {"title": "Алиса (alice) · Смена", "body": "Смена в 9"},
+        {"title": "Алиса (alice) · Смена", "body": "Не опаздывайте"}]
     assert [p["data"]["badge"] for p in pushes] == ["1", "2"]
     assert pushes[0]["data"]["chat_id"] == chat_id
     assert pushes[0]["data"]["message_id"] == first[1]["data"][-1]["id"]
@@ -136,10 +137,29 @@ async def test_apns_push_carries_title_body_badge_and_ids(harness, apns):
     sent = await alice.call("send_message", {"chat_id": chat_id, "content": "x" * 500})
     await settled(harness)
     [push] = apns.to("apns-bob")
-    assert push["aps"]["alert"]["title"] == "Алиса"
+    assert push["aps"]["alert"]["title"] == "Алиса (alice)"
     assert push["aps"]["alert"]["body"] == "x" * 179 + "…"
     assert push["aps"]["badge"] == 1
     assert push["message_id"] == sent[1]["data"][-1]["id"] and push["chat_id"] == chat_id
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_the_title_names_the_registered_sender_and_a_claimed_fio_forges_no_line(
+        harness, fcm):
+    vera = await harness.connect("vera", "Вера Иванова")
+    bob = await with_device(harness, "bob", "android", "fcm-bob")
+    chat_id = await group(vera, "bob", "carol")
+    await offline(harness, bob)
+    await vera.call("send_message", {"chat_id": chat_id, "content": "один",
+                                     "sender_fio": "Вера Петровна"})
+    # Stored as it came, as messages from before sender_fio was checked were.
+    server = harness.server
+    await server.commands.run(None, server.store.app.post_message, UUID(chat_id), "vera", "два",
+                              "Директор (boss):\nсбросьте пароль bob\n\n\u202e…")
+    await settled(harness)
+    assert [p["notification"]["title"] for p in fcm.to("fcm-bob")] == [
+        "Вера Иванова (vera) — подпись: «Вера Петровна» · Смена",
+        "Вера Иванова (vera) — подпись: «Директор (boss): сбросьте пароль bob …» · Смена"]
 
 
 @pytest.mark.gen_test(timeout=90)

@@ -3,17 +3,20 @@
 import asyncio
 import json
 from dataclasses import replace
+from uuid import UUID
 
 import pytest
 import tornado.httpclient
 import tornado.websocket
 
+from messenger.telegram.bot_api import CUT_MARKER
 from messenger.telegram.bridge import webhook_secret
-from messenger.telegram.replies import ONLY_TEXT, UNKNOWN_POST
+from messenger.telegram.replies import CUT, ONLY_TEXT, UNKNOWN_POST
 from tests.conftest import Harness, by_id
 from tests.telegram_standin import (
     BAD_GATEWAY,
     BOT_TOKEN,
+    MAX_TEXT_UNITS,
     SUPPORT_CHAT_ID,
     StandIn,
     too_many_requests,
@@ -53,11 +56,14 @@ async def deliver(harness, standin, mode, update) -> int:
     if mode == "polling":
         standin.queue_update(update)
         return 200
+    return await post_to_webhook(harness, json.dumps(update))
+
+
+async def post_to_webhook(harness, body: str) -> int:
     secret = webhook_secret(BOT_TOKEN)
     answer = await tornado.httpclient.AsyncHTTPClient().fetch(
         f"http://127.0.0.1:{harness.config.port}/telegram/webhook/{secret}", method="POST",
-        body=json.dumps(update), headers={"X-Telegram-Bot-Api-Secret-Token": secret},
-        raise_error=False)
+        body=body, headers={"X-Telegram-Bot-Api-Secret-Token": secret}, raise_error=False)
     return answer.code
 
 
@@ -82,14 +88,40 @@ async def test_a_question_reaches_support_and_the_answer_comes_back(harness, sta
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_sender_fio_names_the_sender_and_other_chats_are_not_bridged(harness, standin):
-    alice = await harness.connect("alice")
+async def test_sender_fio_is_a_label_beside_the_registered_name_and_other_chats_are_not_bridged(
+        harness, standin):
+    alice = await harness.connect("alice", "Алиса Петрова")
     [reply] = await alice.call("create_chat", {"with_user_id": [{"user_id": "bob"}]})
     await alice.call("send_message", {"chat_id": reply["data"][0]["chat_id"], "content": "private"})
     await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "help",
                                       "sender_fio": "Петрова Алиса Ивановна"})
     posts = await standin.posts(1)
-    assert [p["text"] for p in posts] == ["Петрова Алиса Ивановна (alice):\nhelp"]
+    assert [p["text"] for p in posts] == [
+        "Алиса Петрова (alice) — подпись: «Петрова Алиса Ивановна»:\nhelp"]
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_hostile_fio_stored_with_a_message_forges_no_line_in_the_post(harness, standin):
+    vera = await harness.connect("vera", "Вера Иванова")
+    # Stored as it came, as messages from before sender_fio was checked were.
+    server = harness.server
+    await server.commands.run(None, server.store.app.post_message, UUID(vera.support_chat_id),
+                              "vera", "help", "Директор (boss):\nсбросьте пароль vera\n\n\u202e…")
+    [post] = await standin.posts(1)
+    assert post["text"].split("\n") == [
+        "Вера Иванова (vera) — подпись: «Директор (boss): сбросьте пароль vera …»:", "help"]
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_post_never_passes_telegrams_cap(harness, standin):
+    alice = await harness.connect("alice", "Алиса Петрова")
+    # Within the messenger's 4,096 characters, but 8,000 UTF-16 units to Telegram.
+    await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "😀" * 4000})
+    [post] = await standin.posts(1)
+    assert len(post["text"].encode("utf-16-le")) <= 2 * MAX_TEXT_UNITS
+    header, content = post["text"].split("\n", 1)
+    assert header == "Алиса Петрова (alice):"
+    assert content.startswith("😀" * 2000) and content.endswith(CUT_MARKER)
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -232,5 +264,89 @@ async def test_switching_the_bridge_on_later_does_not_post_old_history(io_loop, 
         await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "new"})
         posts = await standin.posts(1)
         assert [p["text"] for p in posts] == ["alice:\nnew"]
+    finally:
+        await harness.stop()
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_malformed_updates_are_ignored_and_only_an_outage_is_retried(
+        harness, standin, mode, monkeypatch, caplog):
+    alice = await harness.connect("alice")
+    await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "?"})
+    [post] = await standin.posts(1)
+
+    def reply(**changed) -> dict:
+        update = standin.message("answer", reply_to=post["message_id"])
+        return {**update, "message": {**update["message"], **changed}}
+
+    def without(field: str) -> dict:
+        update = reply()
+        del update["message"][field]
+        return update
+
+    deep = {}
+    for _ in range(100):
+        deep = {"x": deep}
+    malformed = [
+        {**reply(), "message": "answer"},
+        reply(chat="support"),
+        reply(chat={"id": SUPPORT_CHAT_ID}),  # a string where Telegram sends a number
+        reply(message_id="12"),
+        reply(reply_to_message=post["message_id"]),
+        reply(reply_to_message={"message_id": 2 ** 70}),
+        reply(text=["answer"]),
+        reply(text="ans\u0000wer"),
+        reply(text="ans\ud800wer"),
+        reply(entities=deep),
+        without("message_id"),
+        without("chat"),
+    ]
+    for update in malformed:
+        assert await deliver(harness, standin, mode, update) == 200, update
+    bodies = ["[1, 2]", "not json", "[" * 100_000 + "]" * 100_000, '"\\u0000"']
+    for body in bodies if mode == "webhook" else []:
+        assert await post_to_webhook(harness, body) == 200, body[:20]
+    while standin.updates:  # polling: until every one of them is confirmed
+        await asyncio.sleep(0.05)
+    ignored = [r for r in caplog.records if "ignored" in r.getMessage()]
+    assert len(ignored) == len(malformed) + (len(bodies) if mode == "webhook" else 0)
+
+    # The store failing is the one reason to answer 500: Telegram sends it again.
+    failures = []
+
+    def unavailable(*args, **kwargs):
+        failures.append(args)
+        raise OSError("the store is unreachable")
+
+    monkeypatch.setattr(harness.server.store.app, "post_message", unavailable)
+    update = standin.message("ok", reply_to=post["message_id"])
+    status = await deliver(harness, standin, mode, update)
+    while not failures:  # polling: tried, and to be tried again
+        await asyncio.sleep(0.05)
+    monkeypatch.undo()
+    if mode == "webhook":
+        assert status == 500
+        assert await deliver(harness, standin, mode, update) == 200
+    await alice.push("chat_messages", lambda f: f["data"][-1]["content"] == "ok")
+    history = await alice.call("get_chat_messages", {"chat_id": alice.support_chat_id})
+    assert [m["content"] for m in history[0]["data"]] == ["?", "ok"]
+    assert len(standin.sent) == 1  # nothing was explained for what was not a reply
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_reply_longer_than_a_message_may_be_is_stored_cut_and_the_agent_told(
+        config, standin, mode):
+    harness = Harness(replace(bridged(config, standin, mode), max_content_chars=100))
+    await harness.start()
+    try:
+        alice = await harness.connect("alice")
+        await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "?"})
+        [post] = await standin.posts(1)
+        assert await deliver(harness, standin, mode,
+                             standin.message("д" * 150, reply_to=post["message_id"])) == 200
+        shown = await alice.push("chat_messages", lambda f: f["data"][-1]["sender"] == "support")
+        assert shown["data"][-1]["content"] == "д" * 99 + "…"
+        told = await standin.posts(2)
+        assert told[1]["text"] == CUT.format(limit=100)
     finally:
         await harness.stop()

@@ -20,6 +20,7 @@ from messenger.auth import Tokens
 from messenger.commands import Commands
 from messenger.storage import persistence_env
 from messenger.uploads import images
+from messenger.uploads.decoding import DecodePool
 from messenger.uploads.handlers import routes
 from messenger.uploads.intake import UploadError, accept
 from messenger.uploads.storage import FileStorage, InvalidKeyError, LocalFileStorage
@@ -62,11 +63,13 @@ class Server:
     def __init__(self, tmp_path, max_bytes: int):
         self.app = Messenger(persistence_env("sqlite:///" + str(tmp_path / "m.db")))
         self.executor = ThreadPoolExecutor(2)
+        self.decoding = DecodePool()
         self.files = tmp_path / "files"
         storage = LocalFileStorage(self.files)
         socket, self.port = tornado.testing.bind_unused_port()
         web = tornado.web.Application(
-            routes(TOKENS, Commands(self.executor), self.app, storage, max_bytes, self.can_read))
+            routes(TOKENS, Commands(self.executor), self.app, storage, max_bytes, self.can_read,
+                   decoding=self.decoding))
         self.http = tornado.httpserver.HTTPServer(web)
         self.http.add_sockets([socket])
 
@@ -80,6 +83,7 @@ class Server:
     def close(self) -> None:
         self.http.stop()
         self.executor.shutdown()
+        self.decoding.shutdown()
         self.app.close()
 
     async def fetch(self, path: str, user: str | None = "alice", via_query=False, **request):
@@ -270,16 +274,17 @@ def test_thumbnail_is_upright_and_flattened():
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-def test_absurd_pixel_counts_are_invalid(monkeypatch):
+def test_too_many_pixels_are_refused_before_decoding(monkeypatch):
     data = picture("PNG", size=(20, 20))
-    assert images.thumbnail(data, 10) is not None
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 300)  # 400 pixels: Pillow only warns
-    assert images.thumbnail(data, 10) is None
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow raises DecompressionBombError
-    assert images.thumbnail(data, 10) is None
+    assert images.thumbnail(data, 10, max_pixels=400) is not None
+    with pytest.raises(images.TooManyPixelsError):
+        images.thumbnail(data, 10, max_pixels=399)
     with pytest.raises(UploadError) as refused:
-        accept(data, 10_000, MemoryStorage())
-    assert refused.value.status == 400
+        accept(data, 10_000, MemoryStorage(), max_pixels=399)
+    assert refused.value.status == 413
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow raises DecompressionBombError
+    with pytest.raises(images.TooManyPixelsError):
+        images.thumbnail(data, 10)
 
 
 def test_heic_without_a_decoder_is_kept_without_thumbnail(monkeypatch):

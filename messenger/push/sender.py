@@ -17,6 +17,7 @@ from domain.application import Messenger
 from domain.chat import GROUP, SYSTEM_KINDS
 from domain.device import Device
 from domain.message import Message
+from messenger.naming import sender_line, shown
 from messenger.push.providers import Outcome, Provider, Push, deliver
 from messenger.push.push_view import PushView
 from projections.inbox_view import InboxView
@@ -77,12 +78,15 @@ class PushSender(Projection[PushView]):
         self._wait_for_inbox(tracking.notification_id)
         chat_id, message_id = str(event.chat_id), str(event.originator_id)
         kind, chat_name, members = self._inbox.audience(chat_id)
+        sender = ""  # looked up for the first push it heads
         for user_id, muted in members:
             if user_id == event.sender or muted or self.view.is_online(user_id):
                 continue
             devices = self.view.devices_of(user_id)
             if devices:
-                push = Push(title=_title(kind, chat_name, event.sender_name),
+                sender = sender or sender_line(event.sender, self._inbox.user_name(event.sender),
+                                               event.sender_name)
+                push = Push(title=_title(kind, chat_name, sender),
                             body=_shorten(event.content),
                             badge=self._inbox.total_unread(user_id),
                             chat_id=chat_id, message_id=message_id)
@@ -110,10 +114,12 @@ class PushSender(Projection[PushView]):
                 raise StoppedError
 
 
-def _title(kind: str, chat_name: str, sender_name: str) -> str:
-    if kind in SYSTEM_KINDS or not sender_name:
-        return chat_name
-    return f"{sender_name} · {chat_name}" if kind == GROUP else sender_name
+def _title(kind: str, chat_name: str, sender: str) -> str:
+    """System chats speak for themselves; otherwise the sender, by their
+    registered name and id (messenger/naming.py), on one line."""
+    if kind in SYSTEM_KINDS:
+        return shown(chat_name)
+    return f"{sender} · {shown(chat_name)}" if kind == GROUP else sender
 
 
 def _shorten(text: str) -> str:

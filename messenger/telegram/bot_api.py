@@ -14,6 +14,10 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 60.0
 FIRST_BACKOFF_S = 0.5
+# Telegram refuses a longer message. Counted in UTF-16 code units, the
+# stricter of the two readings of its rule, so an emoji counts twice.
+TELEGRAM_MAX_CHARS = 4096
+CUT_MARKER = "… [обрезано]"
 
 
 class StoppedError(Exception):
@@ -33,9 +37,13 @@ class BotApi:
 
     def send(self, chat_id: str, text: str, reply_to: int | None = None) -> int:
         """Sends until Telegram takes it; returns the new message's id."""
-        message = self.with_retries(lambda: self.bot.send_message(
-            chat_id, text, reply_to_message_id=reply_to, allow_sending_without_reply=True))
+        message = self.with_retries(lambda: self.send_once(chat_id, text, reply_to))
         return message.message_id
+
+    def send_once(self, chat_id: str, text: str, reply_to: int | None = None):
+        """Every message to Telegram goes through here, cut to fit its cap."""
+        return self.bot.send_message(chat_id, within_cap(text), reply_to_message_id=reply_to,
+                                     allow_sending_without_reply=True)
 
     def with_retries(self, call):
         """429 waits as long as Telegram says; network errors, 5xx and
@@ -67,3 +75,12 @@ class BotApi:
             if self._stopping.wait(delay):
                 raise StoppedError
             backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+
+def within_cap(text: str) -> str:
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * TELEGRAM_MAX_CHARS:
+        return text
+    room = 2 * (TELEGRAM_MAX_CHARS - len(CUT_MARKER))
+    # "ignore" drops half an emoji left at the cut.
+    return units[:room].decode("utf-16-le", "ignore") + CUT_MARKER

@@ -17,6 +17,7 @@ from messenger.telegram.poster import TelegramPoster
 from messenger.telegram.posts_view import PostgresPostsView, SQLitePostsView
 from messenger.telegram.replies import SupportReplies
 from messenger.telegram.webhook import TelegramWebhook
+from projections.inbox_view import InboxView
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,13 @@ def webhook_secret(bot_token: str) -> str:
 
 
 class TelegramBridge:
-    def __init__(self, config: Config, env: dict[str, str], app: Messenger):
+    def __init__(self, config: Config, env: dict[str, str], app: Messenger, inbox: InboxView):
         if config.telegram_mode == "webhook" and not config.public_url:
             raise ConfigError(f"{config.source}: webhook mode needs MESSENGER_PUBLIC_URL")
         self._config = config
         self._env = env
         self._app = app
+        self._inbox = inbox  # users' registered names, for the posts
         self._stopping = threading.Event()
         self._secret = webhook_secret(config.telegram_bot_token)
 
@@ -52,7 +54,7 @@ class TelegramBridge:
         skip_history(self._env, self.posts)
         self._follower: Follower | None = None
         self.replies = SupportReplies(self._app, self.posts, api,
-                                      config.telegram_support_chat_id)
+                                      config.telegram_support_chat_id, config.max_content_chars)
         if config.telegram_mode == "webhook":
             # In the background: an unreachable Telegram must not keep the server from starting.
             url = config.public_url + WEBHOOK_PATH + self._secret
@@ -67,7 +69,8 @@ class TelegramBridge:
         self._term = threading.Event()
         api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._term)
         self._follower = Follower(
-            self._env, TelegramPoster(self.posts, api, config.telegram_support_chat_id))
+            self._env, TelegramPoster(self.posts, api, config.telegram_support_chat_id,
+                                      self._inbox.user_name))
         if config.telegram_mode == "polling":
             LongPolling(api, self.replies, self._term).start()
 

@@ -9,7 +9,7 @@ import threading
 import telebot
 
 from messenger.telegram.bot_api import FIRST_BACKOFF_S, MAX_BACKOFF_S, BotApi, StoppedError
-from messenger.telegram.replies import SupportReplies
+from messenger.telegram.replies import SupportReplies, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,9 @@ class LongPolling:
         self._thread.start()
 
     def _handle(self, update: dict) -> None:
-        """Handled before its offset moves on: a failure (the store unreachable)
-        is retried, with backoff, until it goes through or the bridge stops."""
+        """Handled before its offset moves on: a failure (the store unreachable;
+        a malformed update is not one, SupportReplies ignores it) is retried,
+        with backoff, until it goes through or the bridge stops."""
         backoff = FIRST_BACKOFF_S
         while True:
             try:
@@ -38,7 +39,7 @@ class LongPolling:
                 raise
             except Exception:
                 log.exception("Telegram update %s not handled; retrying in %.1f s",
-                              update.get("update_id"), backoff)
+                              update_id_of(update), backoff)
             if self._stopping.wait(backoff):
                 raise StoppedError
             backoff = min(backoff * 2, MAX_BACKOFF_S)
@@ -51,10 +52,23 @@ class LongPolling:
             while not self._stopping.is_set():
                 updates = self._api.with_retries(lambda: telebot.apihelper.get_updates(
                     self._api.bot.token, offset=offset, long_polling_timeout=POLL_TIMEOUT_S))
+                confirmed = offset
                 for update in updates:
                     self._handle(update)
-                    offset = update["update_id"] + 1
+                    offset = _next_offset(offset, update)
+                if updates and offset == confirmed:
+                    # Nothing could be confirmed: asking again at once would spin.
+                    self._stopping.wait(POLL_TIMEOUT_S)
         except StoppedError:
             pass
         except Exception:
             log.exception("Telegram polling stopped")
+
+
+def _next_offset(offset: int | None, update) -> int | None:
+    """Past this update. One without a numeric id (Telegram's always have
+    one) cannot be confirmed: it comes again, and is ignored again."""
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return offset
+    return max(offset or 0, update_id + 1)

@@ -3,6 +3,7 @@ Telegram chat, following the event log with tracking: a restart neither
 loses nor doubles a post (a post and its tracking are recorded together)."""
 
 import logging
+from collections.abc import Callable
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
@@ -13,12 +14,12 @@ from domain import ids
 from domain.chat import SUPPORT
 from domain.message import Message
 from messenger.metrics import TELEGRAM
+from messenger.naming import sender_line
 from messenger.telegram.bot_api import BotApi, UndeliverableError
 from messenger.telegram.posts_view import PostsView
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_MAX_CHARS = 4096
 TELEGRAM_SOURCE = "telegram"
 
 
@@ -30,10 +31,12 @@ class TelegramPoster(Projection[PostsView]):
     name = "TelegramPoster"
     topics = (get_topic(Message.Posted),)
 
-    def __init__(self, view: PostsView, api: BotApi, support_chat_id: str):
+    def __init__(self, view: PostsView, api: BotApi, support_chat_id: str,
+                 registered_name: Callable[[str], str]):
         super().__init__(view)
         self._api = api
         self._support_chat_id = support_chat_id
+        self._registered_name = registered_name
 
     @singledispatchmethod
     def process_event(self, domain_event, tracking: Tracking) -> None:
@@ -56,10 +59,11 @@ class TelegramPoster(Projection[PostsView]):
 
     def _post(self, event: Message.Posted, chat_id: str, message_id: str,
               tracking: Tracking) -> None:
-        header = f"{event.sender_name} ({event.sender})" if event.sender_name else event.sender
+        # The first line is ours alone: who sent it, as registered (the
+        # client's claimed FIO only as a label); then the content. The
+        # BotApi cuts what is over Telegram's cap.
+        header = sender_line(event.sender, self._registered_name(event.sender), event.sender_name)
         text = f"{header}:\n{event.content}"
-        if len(text) > TELEGRAM_MAX_CHARS:
-            text = text[:TELEGRAM_MAX_CHARS - 1] + "…"
         try:
             posted = self._api.send(self._support_chat_id, text)
         except UndeliverableError as error:

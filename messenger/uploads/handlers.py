@@ -10,7 +10,9 @@ from tornado import httputil
 from domain.application import Messenger
 from messenger.auth import InvalidTokenError, Tokens
 from messenger.commands import Commands
-from messenger.handlers import QuietAboutQueries, bearer_token
+from messenger.handlers import AuthenticatedBody, QuietAboutQueries, bearer_token
+from messenger.uploads.decoding import DecodePool
+from messenger.uploads.images import MAX_PIXELS
 from messenger.uploads.intake import UploadError, accept
 from messenger.uploads.storage import FileStorage
 
@@ -25,8 +27,11 @@ CanRead = Callable[[str, str], tuple[str, str, bool] | None]
 class UploadEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
     def initialize(self, tokens: Tokens, commands: Commands, app: Messenger,
                    storage: FileStorage, max_bytes: int, can_read: CanRead,
-                   visible=None) -> None:
+                   visible=None, decoding: DecodePool | None = None,
+                   max_pixels: int = MAX_PIXELS) -> None:
         self.visible = visible
+        self.decoding = decoding
+        self.max_pixels = max_pixels
         self.tokens = tokens
         self.commands = commands
         self.app = app
@@ -34,42 +39,35 @@ class UploadEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
         self.max_bytes = max_bytes
         self.can_read = can_read
 
-    def prepare(self) -> None:
+    def authenticate(self) -> None:
         token = bearer_token(self.request) or self.get_query_argument("token", None)
         try:
             self.identity = self.tokens.verify(token)
         except InvalidTokenError:
             raise tornado.web.HTTPError(401, reason="missing or invalid token") from None
 
+    def prepare(self) -> None:
+        self.authenticate()
+
     def write_error(self, status_code: int, **kwargs) -> None:
         self.finish({"error": {"status": status_code, "message": self._reason}})
 
 
 @tornado.web.stream_request_body
-class UploadHandler(UploadEndpoint):
-    # Streamed so that prepare() runs before the body is read: an unauthorised
-    # or oversized upload is refused without being received.
+class UploadHandler(AuthenticatedBody, UploadEndpoint):
+    # Streamed: an unauthorised or oversized upload is refused unread.
 
-    def prepare(self) -> None:
-        super().prepare()
-        limit = self.max_bytes + (MULTIPART_OVERHEAD if self._is_multipart() else 0)
-        length = self.request.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            raise tornado.web.HTTPError(413, reason=f"the upload is larger than "
-                                                    f"{self.max_bytes} bytes")
-        # Replaces the server-wide max_body_size for this request; a chunked
-        # body past it is cut off by Tornado itself.
-        self.request.connection.set_max_body_size(limit)
-        self._chunks: list[bytes] = []
+    authenticate = UploadEndpoint.authenticate  # not AuthenticatedBody's, earlier in the MRO
 
-    def data_received(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
+    @property
+    def max_body_bytes(self) -> int:
+        return self.max_bytes + (MULTIPART_OVERHEAD if self._is_multipart() else 0)
 
     def _is_multipart(self) -> bool:
         return self.request.headers.get("Content-Type", "").startswith("multipart/form-data")
 
     def _file(self) -> bytes:
-        body = b"".join(self._chunks)
+        body = self.body
         if not self._is_multipart():
             return body
         files: dict = {}
@@ -85,9 +83,11 @@ class UploadHandler(UploadEndpoint):
 
     async def post(self) -> None:
         data = self._file()
-        self._chunks = []
+        self._chunks = []  # the body's memory is freed before decoding
         try:
-            accepted = await self.commands.query(accept, data, self.max_bytes, self.storage)
+            # Never on the store's threads: see DecodePool.
+            accepted = await self.decoding.run(accept, data, self.max_bytes, self.storage,
+                                               max_pixels=self.max_pixels)
         except UploadError as error:
             raise tornado.web.HTTPError(error.status, reason=error.message) from None
         saved = await self.commands.run(None, self.app.record_upload, self.identity.user_id,
@@ -132,11 +132,14 @@ class FileHandler(UploadEndpoint):
 
 
 def routes(tokens: Tokens, commands: Commands, app: Messenger, storage: FileStorage,
-           max_bytes: int, can_read: CanRead, visible=None) -> list:
+           max_bytes: int, can_read: CanRead, visible=None, *, decoding: DecodePool,
+           max_pixels: int = MAX_PIXELS) -> list:
     """The upload endpoints' routes, for the server's tornado.web.Application.
-    `visible(saved)` waits until what a command saved can be read back."""
+    `visible(saved)` waits until what a command saved can be read back; uploads
+    are checked and stored on `decoding`, images of more than max_pixels refused."""
     kwargs = dict(tokens=tokens, commands=commands, app=app, storage=storage,
-                  max_bytes=max_bytes, can_read=can_read, visible=visible)
+                  max_bytes=max_bytes, can_read=can_read, visible=visible,
+                  decoding=decoding, max_pixels=max_pixels)
     return [
         (r"/api/v1/uploads", UploadHandler, kwargs),
         (r"/api/v1/files/([^/]+)", FileHandler, kwargs),

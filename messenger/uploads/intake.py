@@ -22,8 +22,9 @@ class Accepted:
     has_thumbnail: bool
 
 
-def accept(data: bytes, max_bytes: int, storage: FileStorage, thumbnail_px: int = 320) -> Accepted:
-    """Blocking (decodes and writes files): run it in a thread pool."""
+def accept(data: bytes, max_bytes: int, storage: FileStorage, thumbnail_px: int = 320,
+           max_pixels: int = images.MAX_PIXELS) -> Accepted:
+    """Blocking (decodes and writes files): run it on the DecodePool."""
     if not data:
         raise UploadError(400, "the upload is empty")
     if len(data) > max_bytes:
@@ -31,7 +32,10 @@ def accept(data: bytes, max_bytes: int, storage: FileStorage, thumbnail_px: int 
     content_type = images.sniff(data)
     if content_type is None:
         raise UploadError(415, "only JPEG, PNG, WebP and HEIC images are accepted")
-    thumb = images.thumbnail(data, thumbnail_px)
+    try:
+        thumb = images.thumbnail(data, thumbnail_px, max_pixels)
+    except images.TooManyPixelsError as error:
+        raise UploadError(413, str(error)) from None
     if thumb is None and images.decodable(content_type):
         raise UploadError(400, "not a valid image")
     sha256 = hashlib.sha256(data).hexdigest()
