@@ -745,7 +745,7 @@ class Bench:
     def chat_list(self, local: Local, owner: str, build_s: float) -> None:
         """InboxView.chat_list(owner) timed in this process, on the same
         database, after the server's view caught up; and the frame built from it."""
-        from messenger import protocol
+        from messenger import protocol, shapes
         view = local.store.view
         chats = view.chat_list(owner)
         if len(chats) < CHAT_LIST_CHATS:
@@ -757,7 +757,7 @@ class Bench:
             started = time.perf_counter()
             chats = view.chat_list(owner)
             middle = time.perf_counter()
-            protocol.encode(protocol.chat_list_frame(chats))
+            protocol.encode(shapes.chat_list_frame(chats))
             ended = time.perf_counter()
             query.append((middle - started) * 1000)
             frame.append((ended - started) * 1000)

@@ -11,7 +11,7 @@ import tornado.web
 
 from messenger.auth import Tokens
 from messenger.handlers import JsonEndpoint
-from messenger.protocol import MAX_NAME_CHARS
+from messenger.strings import MAX_NAME_CHARS
 
 STATIC = Path(__file__).with_name("console")
 DEV_TOKEN_TTL_S = 12 * 3600

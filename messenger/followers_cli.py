@@ -15,12 +15,15 @@ from messenger import config as settings
 from messenger.follower_status import NAMES, SKIPPABLE, FollowerStatus, status_of
 from messenger.push.push_view import PostgresPushView, SQLitePushView
 from messenger.storage import is_postgres
+from messenger.strings import InvalidInputError, identifier, one_line
 from messenger.store import audit_view_class, open_view, store_env, view_class
 from messenger.telegram.bridge import is_configured as telegram_is_configured
 from messenger.telegram.posts_view import PostgresPostsView, SQLitePostsView
 from projections.audit import chat_of
 from projections.audit_view import stored_event
 from projections.failures import Failures
+
+MAX_REASON_CHARS = 1000
 
 PROJECTIONS = {name: projection for projection, name in NAMES.items()}
 
@@ -103,12 +106,14 @@ def _skip(app: Messenger, status: FollowerStatus, failures: Failures, args) -> i
         print(f"followers: {status.name} is not stuck at event {args.position} (it is {where})",
               file=sys.stderr)
         return 1
-    by = args.by.strip()
-    if not by:
-        print("followers: --by names who skips it", file=sys.stderr)
+    try:  # the same rule as every other id and text that reaches the store
+        by = identifier(args.by.strip(), "--by")
+        reason = one_line(args.reason, "--reason", max_chars=MAX_REASON_CHARS)
+    except InvalidInputError as error:
+        print(f"followers: {error} (--by names who skips it)", file=sys.stderr)
         return 2
     app.skip_event(status.name, args.position, failure.event_type,
-                   _chat_of(app, args.position), by, args.reason.strip())
+                   _chat_of(app, args.position), by, reason)
     failures.request_retry(status.name)
     print(f"{status.name}: event {args.position} ({failure.event_type}) skipped by {by}; the"
           f" leader passes over it within a second")

@@ -3,7 +3,7 @@ lists) or version 2 (deltas). Every method here blocks on the database, so it
 is only ever called through Commands.query."""
 
 from domain.errors import ChatNotFoundError, MessageNotFoundError
-from messenger import protocol
+from messenger import protocol, shapes
 from projections.changes import CHAT, MESSAGE_EDITED, READ, Change
 from projections.inbox_view import ChatSummary, InboxView, MessageRecord
 
@@ -15,8 +15,8 @@ class Frames:
 
     def chat_list(self, user_id: str, version: int = 1) -> dict:
         """Version 2 sends a chat once, not per message: its lists stay whole."""
-        return protocol.chat_list_frame(self._view.chat_list(user_id),
-                                        max_users=protocol.V1_LIST_USERS if version == 1 else None)
+        return shapes.chat_list_frame(self._view.chat_list(user_id),
+                                        max_users=shapes.V1_LIST_USERS if version == 1 else None)
 
     def chat(self, user_id: str, chat_id: str) -> ChatSummary:
         chat = self._view.chat(user_id, chat_id)
@@ -46,19 +46,19 @@ class Frames:
             # the client's (max_page at most), and its chat_list lists the
             # opened chat's members in full, the one place a v1 client finds them.
             messages = self._view.messages(chat_id, limit, before)
-            return [protocol.chat_messages_frame(chat, messages),
-                    protocol.chat_list_frame(self._view.chat_list(user_id), whole=chat_id)]
+            return [shapes.chat_messages_frame(chat, messages),
+                    shapes.chat_list_frame(self._view.chat_list(user_id), whole=chat_id)]
         page = limit or protocol.V2_PAGE
         messages = self._view.messages(chat_id, page + 1, before)
-        return [protocol.page_frame(chat_id, messages[-page:], len(messages) > page)]
+        return [shapes.page_frame(chat_id, messages[-page:], len(messages) > page)]
 
     def chat_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
         if version == 1:
             return [self.chat_list(user_id)]
         chat = self._view.chat(user_id, chat_id)
         if chat is None:
-            return [protocol.chat_removed_frame(chat_id)]
-        return [protocol.chat_updated_frame(chat)]
+            return [shapes.chat_removed_frame(chat_id)]
+        return [shapes.chat_updated_frame(chat)]
 
     def message_reply(self, user_id: str, message_id: str, kind: str, version: int) -> list[dict]:
         """After send, edit or delete: version 1 gets the chat list and the chat's
@@ -66,12 +66,12 @@ class Frames:
         message = self.message(user_id, message_id)
         if version == 1:
             return self._after_message([user_id], message.chat_id)[user_id]
-        return [protocol.message_frame(kind, message)]
+        return [shapes.message_frame(kind, message)]
 
     def unread_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
         if version == 1:
             return [self.chat_list(user_id)]
-        return [protocol.unread_frame(chat_id, self.chat(user_id, chat_id).unread)]
+        return [shapes.unread_frame(chat_id, self.chat(user_id, chat_id).unread)]
 
     # --- live delivery --------------------------------------------------------
 
@@ -98,7 +98,7 @@ class Frames:
                 if user_id in change.removed:
                     frames[user_id, version] = (
                         [self.chat_list(user_id)] if version == 1
-                        else [protocol.chat_removed_frame(change.chat_id)])
+                        else [shapes.chat_removed_frame(change.chat_id)])
                 elif change.what == CHAT:
                     frames[user_id, version] = self.chat_reply(user_id, change.chat_id, version)
                 elif change.what == READ:
@@ -111,7 +111,7 @@ class Frames:
                         frames[user_id, version] = []
                     elif user_id in unread:
                         frames[user_id, version] = [
-                            frame, protocol.unread_frame(change.chat_id, unread[user_id])]
+                            frame, shapes.unread_frame(change.chat_id, unread[user_id])]
                     else:
                         frames[user_id, version] = [frame]
         return frames
@@ -127,7 +127,7 @@ class Frames:
                 deltas[change.position] = None, {}
             else:
                 deltas[change.position] = (
-                    protocol.message_frame(change.what, message),
+                    shapes.message_frame(change.what, message),
                     {} if change.what == MESSAGE_EDITED else unread.get(change.chat_id, {}))
         return deltas
 
@@ -138,7 +138,7 @@ class Frames:
             return self.unread_reply(user_id, change.chat_id, version)
         if version == 1:
             return self._after_message([user_id], change.chat_id)[user_id][1:]
-        return [protocol.read_receipt_frame(change.chat_id, change.reader, change.message_id)]
+        return [shapes.read_receipt_frame(change.chat_id, change.reader, change.message_id)]
 
     def after_message(self, user_id: str, chat_id: str) -> list[dict]:
         return self._after_message([user_id], chat_id)[user_id]
@@ -151,14 +151,14 @@ class Frames:
         frames, windows = {}, {}
         for user_id in user_ids:
             chats = self._view.chat_list(user_id)
-            shown = [protocol.chat_list_frame(chats)]
+            shown = [shapes.chat_list_frame(chats)]
             chat = next((chat for chat in chats if chat.chat_id == chat_id), None)
             if chat is not None:
                 # Members who see the chat alike (same unread, same mute) share
                 # one frame, which the fan-out then encodes once for them all.
                 if chat not in windows:
-                    windows[chat] = protocol.chat_messages_frame(chat, messages,
-                                                                 protocol.V1_FRAME_BYTES)
+                    windows[chat] = shapes.chat_messages_frame(chat, messages,
+                                                                 shapes.V1_FRAME_BYTES)
                 shown.append(windows[chat])
             frames[user_id] = shown
         return frames

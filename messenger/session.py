@@ -20,7 +20,7 @@ from domain.errors import (
     SystemIdentityError,
     UploadNotFoundError,
 )
-from messenger import protocol
+from messenger import protocol, shapes
 from messenger.auth import Identity
 from messenger.commands import Commands
 from messenger.connections import Connection, Connections
@@ -238,11 +238,11 @@ class Session:
                                    version)
             case RegisterDevice(platform, token):
                 await self._command(connection, self._app.register_device, user_id, platform, token)
-                return [protocol.device_frame("device_registered", platform, token)]
+                return [shapes.device_frame("device_registered", platform, token)]
             case UnregisterDevice(platform, token):
                 await self._command(connection, self._app.unregister_device, user_id, platform,
                                     token)
-                return [protocol.device_frame("device_unregistered", platform, token)]
+                return [shapes.device_frame("device_unregistered", platform, token)]
         raise AssertionError(f"unhandled request {request!r}")
 
     async def _read_all(self, connection: Connection, chat_id: UUID, before: str | None) -> None:

@@ -218,3 +218,23 @@ async def until(condition, timeout_s: float = 30) -> None:
 
 async def _value(result):
     return await result if inspect.isawaitable(result) else result
+
+
+def assert_views_equal_a_rebuild(io_loop, harness: Harness, view_of) -> None:
+    """Stops the harness's server, rebuilds the inbox from the events alone,
+    and asserts view_of(store) is what the live server had."""
+    from messenger.store import Store, drop_view
+    store = harness.server.store
+    io_loop.run_sync(lambda: harness.server.commands.query(store.wait_for_view, 30))
+    live = view_of(store)
+    io_loop.run_sync(harness.stop)
+    drop_view(harness.config)
+    rebuilt = Store(harness.config)
+    rebuilt.lead()
+    try:
+        rebuilt.wait_for_view(timeout_s=60)
+        assert view_of(rebuilt) == live
+    finally:
+        rebuilt.close()
+    io_loop.run_sync(harness.start)  # for symmetry with the other tests' teardown
+    io_loop.run_sync(harness.stop)

@@ -12,7 +12,7 @@ import pytest
 
 from messenger.telegram.bridge import webhook_secret
 from tests.conftest import SERVICE_TOKEN, Harness
-from tests.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID, StandIn
+from tests.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID
 
 BODY_BYTES = 64 * 1024 * 1024
 CHUNK = b" " * 65536  # made once, so the sender itself allocates nothing
@@ -22,19 +22,11 @@ WRONG = {"Authorization": "Bearer wrong-token"}
 
 
 @pytest.fixture
-def standin(io_loop):
-    standin = StandIn()
-    io_loop.run_sync(standin.start)
-    yield standin
-    io_loop.run_sync(standin.stop)
-
-
-@pytest.fixture
-def harness(io_loop, config, standin):
+def harness(io_loop, config, telegram):
     """Every route there is: minted console tokens and the Telegram webhook included."""
     harness = Harness(replace(config, dev_tokens=True, telegram_bot_token=BOT_TOKEN,
                               telegram_support_chat_id=SUPPORT_CHAT_ID,
-                              telegram_api_url=standin.url, telegram_mode="webhook",
+                              telegram_api_url=telegram.url, telegram_mode="webhook",
                               public_url="https://messenger.example.test"))
     io_loop.run_sync(harness.start)
     yield harness

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from messenger.store import Store, drop_view
-from tests.conftest import PROTOCOL, Harness
+from messenger.store import Store
+from tests.conftest import PROTOCOL, Harness, assert_views_equal_a_rebuild
 
 USERS = ("alice", "bob", "carol")
 EXAMPLES = 150
@@ -131,17 +131,4 @@ def test_random_and_mutated_frames_are_answered_and_never_corrupt_the_views(io_l
 
     fuzz()
 
-    store = harness.server.store
-    io_loop.run_sync(lambda: harness.server.commands.query(store.wait_for_view, 30))
-    live = view_of(store)
-    io_loop.run_sync(harness.stop)
-    drop_view(config)
-    rebuilt = Store(config)
-    rebuilt.lead()
-    try:
-        rebuilt.wait_for_view(timeout_s=60)
-        assert view_of(rebuilt) == live
-    finally:
-        rebuilt.close()
-    io_loop.run_sync(harness.start)  # for symmetry with the other tests' teardown
-    io_loop.run_sync(harness.stop)
+    assert_views_equal_a_rebuild(io_loop, harness, view_of)

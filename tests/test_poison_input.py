@@ -309,3 +309,18 @@ def test_the_domain_never_starts_a_chat_whose_members_repeat():
     assert group.members == ["alice", "bob", "carol"]
     group.add_members("alice", ["bob", "dan", "dan"])
     assert group.members == ["alice", "bob", "carol", "dan"]
+
+
+@pytest.mark.parametrize("body", [
+    '{"user_id": ' + "[" * 5000 + "]" * 5000 + "}",
+    "[" * 20000 + "]" * 20000,
+    '{"user_id": "anna", "name": NaN}',
+    '{"user_id": "anna", "name": "\\ud800"}',
+    '{"user_id": "anna\\u0000"}',
+])
+@pytest.mark.gen_test(timeout=60)
+async def test_the_service_api_answers_a_hostile_body_with_a_json_400(harness, body):
+    status, answer = await harness.post("/api/v1/users", body)
+    assert status == 400 and answer["error"]["message"]
+    status, answer = await harness.post("/api/v1/users", {"user_id": "anna"})
+    assert status == 201  # nothing of the refused body was kept

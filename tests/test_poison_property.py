@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from messenger.store import Store, drop_view
-from tests.conftest import Harness
+from messenger.store import Store
+from tests.conftest import Harness, assert_views_equal_a_rebuild
 from tests.test_poison_input import health, still_serves
 
 USERS = ("alice", "bob", "carol")
@@ -124,17 +124,4 @@ def test_no_string_or_id_from_outside_can_stop_the_service(io_loop, config):
 
     assert io_loop.run_sync(lambda: health(harness)) == 200
     io_loop.run_sync(lambda: still_serves(harness))
-    store = harness.server.store
-    io_loop.run_sync(lambda: harness.server.commands.query(store.wait_for_view, 30))
-    live = view_of(store)
-    io_loop.run_sync(harness.stop)
-    drop_view(config)
-    rebuilt = Store(config)
-    rebuilt.lead()
-    try:
-        rebuilt.wait_for_view(timeout_s=60)
-        assert view_of(rebuilt) == live
-    finally:
-        rebuilt.close()
-    io_loop.run_sync(harness.start)  # for symmetry with the other tests' teardown
-    io_loop.run_sync(harness.stop)
+    assert_views_equal_a_rebuild(io_loop, harness, view_of)
