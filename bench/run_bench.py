@@ -28,7 +28,7 @@ sys.path.insert(0, REPO)
 CONFIG = os.path.join(BENCH, "bench.toml")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 RUN = secrets.token_hex(3)  # keeps this run's users and databases apart from any other's
-FIGURES = ("throughput", "latency", "history", "chat_list", "rss", "scaling")
+FIGURES = ("throughput", "latency", "history", "chat_list", "rss", "scaling", "statements")
 SUITES = {
     # What `--suite` sets unless given on the command line.
     "full": {"duration": 15.0, "history": 100_000, "samples": 200},
@@ -477,8 +477,15 @@ class Bench:
                         self.phase(f"live-v{version}", self.live_figures, database_url, version)
                 if figures & {"history", "chat_list"}:
                     self.phase("stored", self.stored_figures, database_url, protocols)
+                if "statements" in figures:
+                    self.phase("statements", self.statement_figure, database_url)
             finally:
                 self.drop_store(store)
+
+    def statement_figure(self, database_url: str) -> None:
+        """SQL statements of one message sent alone (bench/statements.py)."""
+        from statements import per_message
+        line("statements", store=self.store, per_message=f"{per_message(database_url):.1f}")
 
     def phase(self, name: str, function, *args) -> None:
         """Runs a phase; if it fails, says so in an `error` line and goes on

@@ -385,6 +385,12 @@ class Messenger(Application[UUID]):
         if members > limit:
             raise GroupTooLargeError(f"a group holds at most {limit} members")
 
+    def _record(self, processing_event):
+        """Hands the domain events themselves to the recorder, which writes
+        the read model from them in the transaction that stores them."""
+        processing_event.saved_kwargs["events_to_project"] = processing_event.events
+        return super()._record(processing_event)
+
     def _save(self, build: Callable[[], tuple[UUID, list[Aggregate]]]) -> Saved:
         """Saves the aggregates build() returns with the id they are about; a
         concurrent writer of the same aggregate (two first connections, two

@@ -36,15 +36,15 @@ class Commands:
 
         def running() -> Saved:
             flight.started = True
-            saved = command(*args)
-            # Recorded by the thread itself, as soon as the positions are known:
-            # usually long before live delivery asks (a dict store is atomic).
+            return command(*args)
+
+        try:
+            saved = await self.query(running)
+            # On the IOLoop, never from the store's thread: origins_of reads
+            # the dict here. Live delivery that asks first waits for this flight.
             for position in saved.positions:
                 self._origins[position] = origin
             return saved
-
-        try:
-            return await self.query(running)
         finally:
             self._in_flight.discard(flight)
             flight.done.set_result(None)

@@ -11,7 +11,6 @@ from messenger import protocol
 from messenger.commands import Commands
 from messenger.connections import Connections
 from messenger.frames import Frames
-from messenger.position import ViewPosition
 from messenger.metrics import FANOUT_SECONDS, observe_delivery
 from projections.changes import MESSAGE_NEW, Change
 
@@ -21,12 +20,10 @@ MAX_BATCH = 200  # changes rendered in one trip to the database thread
 
 
 class Fanout:
-    def __init__(self, connections: Connections, commands: Commands, frames: Frames,
-                 position: ViewPosition):
+    def __init__(self, connections: Connections, commands: Commands, frames: Frames):
         self._connections = connections
         self._commands = commands
         self._frames = frames
-        self._position = position
         self._changes: asyncio.Queue[Change] = asyncio.Queue()
         self._task: asyncio.Task | None = None
         self._reader = ThreadPoolExecutor(1, "fanout")
@@ -45,7 +42,6 @@ class Fanout:
         now = time.monotonic()
         for change in changes:
             self._changes.put_nowait((change, now))
-        self._position.advance(head)
 
     async def _run(self) -> None:
         while True:

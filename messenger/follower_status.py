@@ -7,9 +7,9 @@ from domain.application import Messenger
 from projections.failures import Failure, Failures
 
 # Operators' names for the followers, by projection name.
-NAMES = {"Inbox": "inbox", "Audit": "audit", "PushSender": "push", "TelegramPoster": "telegram"}
-# Side effects an operator may tell to pass over an event. Never the inbox:
-# its view must stay a function of every event.
+# (The inbox is not one: it is written in the transaction of its events.)
+NAMES = {"Audit": "audit", "PushSender": "push", "TelegramPoster": "telegram"}
+# Followers an operator may tell to pass over an event.
 SKIPPABLE = ("audit", "push", "telegram")
 
 

@@ -16,7 +16,7 @@ from messenger.follower_status import NAMES, SKIPPABLE, FollowerStatus, status_o
 from messenger.push.push_view import PostgresPushView, SQLitePushView
 from messenger.storage import is_postgres
 from messenger.strings import InvalidInputError, identifier, one_line
-from messenger.store import audit_view_class, open_view, store_env, view_class
+from messenger.store import audit_view_class, open_view, store_env
 from messenger.telegram.bridge import is_configured as telegram_is_configured
 from messenger.telegram.posts_view import PostgresPostsView, SQLitePostsView
 from projections.audit import chat_of
@@ -81,7 +81,7 @@ def followers_command(config: settings.Config, args) -> int:
 def _view_classes(config: settings.Config) -> dict[str, type]:
     """The followers this configuration runs, with their views' classes."""
     postgres = is_postgres(config.database_url)
-    classes = {"inbox": view_class(config), "audit": audit_view_class(config)}
+    classes = {"audit": audit_view_class(config)}  # the inbox is written with the events
     if config.apns_key_file or config.fcm_service_account_file:
         classes["push"] = PostgresPushView if postgres else SQLitePushView
     if telegram_is_configured(config):

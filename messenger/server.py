@@ -22,7 +22,6 @@ from messenger.frames import Frames
 from messenger.handlers import MAX_BODY_BYTES, ChatSocket, Health, loggable_path
 from messenger.leadership import Leadership
 from messenger.metrics import Metrics
-from messenger.position import ViewPosition
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
 from messenger.service_api import AuditChat, AuditUser, BookingNotifications, Users
 from messenger.session import Session
@@ -59,27 +58,25 @@ class MessengerServer:
         self._executor = ThreadPoolExecutor(config.database_threads, "store")
         self.commands = Commands(self._executor)
         self.store = await self.commands.query(Store, config)
-        self.position = ViewPosition(await self.commands.query(lambda: self.store.view_position))
         frames = Frames(self.store.view, config.messages_window)
-        self.fanout = Fanout(self.connections, self.commands, frames, self.position)
+        self.fanout = Fanout(self.connections, self.commands, frames)
         self.fanout.start()
         # The feed reads on its own thread; add_callback is the only
         # thread-safe way onto the IOLoop.
         self.feed = ChangeFeed(
-            self.store.view, self.position.position,
+            self.store.view, await self.commands.query(lambda: self.store.view_position),
             lambda head, changes: loop.add_callback(self.fanout.on_changes, head, changes),
             **self.store.change_feed_settings)
         self.feed.start()
         self.session = Session(
-            self.store.app, frames, self.commands, self.position, self.connections,
+            self.store.app, frames, self.commands, self.connections,
             lambda: self.feed.database_up,
             protocol.Limits(config.max_content_chars, config.max_page, config.requests_per_s,
                             config.request_burst, config.user_requests_per_s,
                             config.user_request_burst, config.max_connections_per_user),
         )
         self.tokens = Tokens(config.jwt_secret, config.token_leeway_s, self.store.app.system_users)
-        service = {"app": self.store.app, "commands": self.commands, "position": self.position,
-                   "config": config}
+        service = {"app": self.store.app, "commands": self.commands, "config": config}
         self.push = PushService(config, self.store.env, self.store.app, self.store.view)
         if await self.commands.query(self.push.start):
             self.connections.on_first = lambda user: self._presence(self.push.joined, user)
@@ -93,7 +90,7 @@ class MessengerServer:
         routes = uploads.routes(self.tokens, self.commands, self.store.app,
                                 LocalFileStorage(config.uploads_directory),
                                 config.max_upload_bytes, self.store.view.readable_file,
-                                self.session.caught_up, decoding=self._decoding,
+                                decoding=self._decoding,
                                 max_pixels=config.max_image_pixels)
         self.telegram = None
         if telegram.is_configured(config):
@@ -171,7 +168,7 @@ class MessengerServer:
     def _followers(self) -> list[FollowerStatus]:
         """Where each follower is, and what it is stuck on (blocking)."""
         head = self.store.app.recorder.max_notification_id() or 0
-        views = {"inbox": self.store.view, "audit": self.store.audit_view}
+        views = {"audit": self.store.audit_view}  # the inbox is written with the events
         if self.push is not None:
             views["push"] = self.push.view
         if self.telegram is not None:
@@ -190,12 +187,10 @@ class MessengerServer:
             return False, unreachable
 
     def _health_now(self) -> tuple[bool, dict]:
-        """A stuck side effect (push, Telegram, the audit index) is named, but
-        users still chat: 200. A stuck inbox is 503, as nobody's reply comes."""
+        """A stuck follower (push, Telegram, the audit index) is named, but
+        users still chat: 200."""
         stuck = [status.failure for status in self._followers() if status.failure]
         body = {"stuck": [failure.as_json() for failure in stuck]}
-        if any(failure.follower == "inbox" for failure in stuck):
-            return False, {"status": "inbox stuck", **body}
         if not self.store.is_healthy():
             return False, {"status": "store unreachable", **body}
         return True, {"status": "degraded" if stuck else "ok", **body}

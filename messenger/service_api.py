@@ -17,17 +17,13 @@ from messenger.bookings import InvalidNoticeError, describe, parse_notice
 from messenger.commands import Commands
 from messenger.config import Config
 from messenger.handlers import JsonEndpoint, bearer_token
-from messenger.position import ViewPosition
-from messenger.session import VIEW_WAIT_S
 from messenger.strings import InvalidInputError, identifier, one_line
 
 
 class ServiceEndpoint(JsonEndpoint):
-    def initialize(self, app: Messenger, commands: Commands, position: ViewPosition,
-                   config: Config) -> None:
+    def initialize(self, app: Messenger, commands: Commands, config: Config) -> None:
         self.app = app
         self.commands = commands
-        self.position = position
         self.config = config
 
     def authenticate(self) -> None:
@@ -39,15 +35,14 @@ class ServiceEndpoint(JsonEndpoint):
             raise tornado.web.HTTPError(401, reason="missing or wrong service token")
 
     async def run(self, command, *args) -> Saved:
-        """Runs a command and answers only once its effects are visible to clients."""
+        """Runs a command; its effects are visible to clients once it returns
+        (the view is written in the command's own transaction)."""
         try:
             saved = await self.commands.run(None, command, *args)
         except DuplicateSourceError as error:
             raise tornado.web.HTTPError(409, reason=str(error)) from None
         except MessengerError as error:  # refused: nothing was stored
             raise tornado.web.HTTPError(400, reason=str(error)) from None
-        if saved.positions:
-            await self.position.reached(max(saved.positions), VIEW_WAIT_S)
         return saved
 
 class Users(ServiceEndpoint):

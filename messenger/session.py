@@ -1,6 +1,6 @@
 """Answers a connected client's requests: checks the frame, runs the command
-or query off the IOLoop, waits until the view includes what was stored, and
-replies in the seed's shapes. Rules live in the domain; this only translates."""
+or query off the IOLoop, and replies from the view its command's own
+transaction wrote, in the seed's shapes. Rules live in the domain; this only translates."""
 
 import asyncio
 import json
@@ -27,7 +27,6 @@ from messenger.connections import Connection, Connections
 from messenger.frames import Frames
 from messenger.logs import REQUEST_ID
 from messenger.metrics import DATABASE_ERRORS, MESSAGES, REQUESTS
-from messenger.position import ViewPosition
 from messenger.rate_limit import TokenBucket
 from messenger.strings import loggable
 from messenger.protocol import (
@@ -50,17 +49,14 @@ from messenger.protocol import (
 
 log = logging.getLogger(__name__)
 
-VIEW_WAIT_S = 10.0
-
 
 class Session:
     def __init__(self, app: Messenger, frames: Frames, commands: Commands,
-                 position: ViewPosition, connections: Connections,
+                 connections: Connections,
                  database_up: Callable[[], bool], limits: protocol.Limits):
         self._app = app
         self._frames = frames
         self._commands = commands
-        self._position = position
         self._connections = connections
         self._database_up = database_up
         self._limits = limits
@@ -91,9 +87,8 @@ class Session:
             connection.close(1013, "the store is unavailable: reconnect later")
             return
         self._connections.add(connection)
-        saved = await self._commands.run(connection, self._app.register_user,
-                                         identity.user_id, identity.name)
-        await self.caught_up(saved)
+        await self._commands.run(connection, self._app.register_user, identity.user_id,
+                                 identity.name)
         chat_list = await self._commands.query(self._frames.chat_list, identity.user_id,
                                                connection.version)
         connection.send(protocol.encode(chat_list))
@@ -215,8 +210,6 @@ class Session:
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
                                             content, sender_fio or connection.user_name,
                                             source_key, attachments)
-                if not saved.positions:
-                    await self._caught_up_with_store()
                 return await query(self._frames.message_reply, user_id, str(saved.id),
                                    "message_new", version)
             case EditMessage(message_id, content):
@@ -260,17 +253,6 @@ class Session:
                                     connection.user_id, UUID(newest))
 
     async def _command(self, connection: Connection, command, *args) -> Saved:
-        saved = await self._commands.run(connection, command, *args)
-        await self.caught_up(saved)
-        return saved
-
-    async def caught_up(self, saved: Saved) -> None:
-        """Waits until the view includes what `saved` stored (if anything)."""
-        if saved.positions:
-            await self._position.reached(max(saved.positions), VIEW_WAIT_S)
-
-    async def _caught_up_with_store(self) -> None:
-        """Waits until the view includes everything stored so far: for a repeat
-        whose original may have been stored an instant ago, by another connection."""
-        position = await self._commands.query(self._app.recorder.max_notification_id) or 0
-        await self._position.reached(position, VIEW_WAIT_S)
+        # The view was written in the command's own transaction: what it
+        # stored is there to read, with nothing to wait for.
+        return await self._commands.run(connection, command, *args)

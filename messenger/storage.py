@@ -4,7 +4,9 @@ set in this one place."""
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-SQLITE_RECORDER_TOPIC = "messenger.sqlite_recorder:SQLiteSubscribableRecorder"
+# Recorders that write the inbox view with the events (messenger/inbox_recorders.py).
+SQLITE_RECORDER_TOPIC = "messenger.inbox_recorders:SQLiteInboxRecorder"
+POSTGRES_RECORDER_TOPIC = "messenger.inbox_recorders:PostgresInboxRecorder"
 
 
 class DatabaseURLError(ValueError):
@@ -61,6 +63,7 @@ def _postgres_env(database_url: str) -> dict[str, str]:
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": "5",
+        "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         # Every recorder, view and follower has a pool of its own: each keeps
         # one connection open and grows only when used, so that a process
         # idles on about a dozen connections and several fit in max_connections.

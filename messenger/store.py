@@ -13,17 +13,16 @@ from messenger.config import Config
 from messenger.follower import Follower
 from messenger.storage import is_postgres, persistence_env
 from messenger.audit import Auditor
-from messenger.change_feed import wake_local
 from projections.audit import AuditProjection
 from projections.audit_view import PostgresAuditView, SQLiteAuditView, stored_event
-from projections.inbox import InboxProjection
 from projections.inbox_postgres import PostgresInboxView
 from projections.inbox_sqlite import SQLiteInboxView
 
 log = logging.getLogger(__name__)
 
-# Names of the projections that follow the events, each with its own tracking.
-FOLLOWERS = ("Inbox", "Audit", "TelegramPoster", "PushSender")
+# Names of the projections that follow the events, each with its own tracking
+# (the inbox does not follow: it is written with the events).
+FOLLOWERS = ("Audit", "TelegramPoster", "PushSender")
 
 
 def store_env(config: Config) -> dict[str, str]:
@@ -61,16 +60,20 @@ def open_view(env: dict[str, str], name: str, recorder_class: type):
 
 
 class Store:
-    """Opening it reads and writes; `lead()` also runs the projections, which
-    one process per store does (messenger/leadership.py)."""
+    """Opening it reads and writes, the inbox view with the events (and first
+    brings the view up to date, if events were stored without it); `lead()`
+    also runs the audit index, which one process per store does
+    (messenger/leadership.py)."""
 
     def __init__(self, config: Config):
         self.env = store_env(config)
         self.app = Messenger(self.env)
-        self.view = open_view(self.env, InboxProjection.name, view_class(config))
+        self.view = self.app.recorder.inbox.view
+        caught_up = self.app.recorder.catch_up_inbox(self.app.mapper.to_domain_event)
+        if caught_up:
+            log.info("the inbox view took in %d events stored without it", caught_up)
         self.audit_view = open_view(self.env, AuditProjection.name, audit_view_class(config))
         self.auditor = Auditor(self.app, self.audit_view)
-        self.follower: Follower | None = None
         self.audit: Follower | None = None
 
     @property
@@ -78,40 +81,30 @@ class Store:
         """How a ChangeFeed of this store is woken (messenger/change_feed.py)."""
         if self.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
             return {"postgres": self.env}
-        return {"local_name": self.env[f"{InboxProjection.name.upper()}_SQLITE_DBNAME"]}
+        return {"local_name": self.env["SQLITE_DBNAME"]}
 
     def lead(self) -> None:
-        projection = InboxProjection(self.view)
-        feed = self.change_feed_settings.get("local_name")
-        if feed:
-            projection.on_committed = lambda position: wake_local(feed)
-        self.follower = Follower(self.env, projection)
         self.audit = Follower(self.env, AuditProjection(
             self.audit_view, partial(stored_event, self.app.recorder)))
 
     def stand_down(self) -> None:
-        followers, self.follower, self.audit = (self.audit, self.follower), None, None
-        for follower in followers:
-            if follower is not None:
-                follower.close()
+        audit, self.audit = self.audit, None
+        if audit is not None:
+            audit.close()
 
     @property
     def view_position(self) -> int:
         return self.view.max_tracking_id(Messenger.name) or 0
 
     def wait_for_view(self, timeout_s: float) -> None:
-        """Blocks until the views include every event stored so far, whichever
-        process runs the projections."""
+        """Blocks until the audit index includes every event stored so far,
+        whichever process runs it (the inbox always does)."""
         last = self.app.recorder.max_notification_id()
         if last is not None:
-            self.view.wait(Messenger.name, last, timeout=timeout_s)
             self.audit_view.wait(Messenger.name, last, timeout=timeout_s)
 
     def is_healthy(self) -> bool:
-        """The store answers, and if this process runs the inbox projection,
-        it is still following."""
-        if self.follower is not None and not self.follower.is_following:
-            return False
+        """The store answers."""
         try:
             self.view.max_tracking_id(Messenger.name)
         except Exception:
@@ -122,15 +115,14 @@ class Store:
         try:
             self.stand_down()
         finally:
-            self.view.datastore.close()
             self.audit_view.datastore.close()
             self.app.close()
 
 
 def drop_view(config: Config) -> None:
     """Forgets the inbox view, so the next Store rebuilds it from the events."""
-    view = open_view(store_env(config), InboxProjection.name, view_class(config))
+    app = Messenger(store_env(config))
     try:
-        view.drop_tables()
+        app.recorder.inbox.view.drop_tables()
     finally:
-        view.datastore.close()
+        app.close()

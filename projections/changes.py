@@ -17,6 +17,7 @@ READ = "read"  # a member read up to a message
 # Live delivery is for the present: a process further behind than this many
 # events has lost its clients' attention anyway (they resync when they reconnect).
 KEEP_CHANGES = 100_000
+PRUNE_EVERY = 1000  # events: older changes are deleted once per this many, not every commit
 READ_LIMIT = 1000
 
 TABLES = (
@@ -46,7 +47,8 @@ class Change:
 class ChangeLog:
     """Mixed into the inbox view (an SQLView)."""
 
-    def record_changes(self, c, changes: list[Change], head: int) -> None:
+    def record_changes(self, c, changes: list[Change], first: int, head: int) -> None:
+        """The changes of the events from `first` to `head`, in their transaction."""
         if changes:
             c.executemany(self.placeholders(
                 "INSERT INTO inbox_changes VALUES (:position, :chat, :what, :users, :removed,"
@@ -55,12 +57,9 @@ class ChangeLog:
                  "users": json.dumps(change.users), "removed": json.dumps(change.removed),
                  "message": change.message_id, "reader": change.reader, "at": change.at_us})
                 for change in changes])
-        self._run(c, "DELETE FROM inbox_changes WHERE position <= :horizon",
-                  horizon=head - KEEP_CHANGES)
-        self._announce(c, head)
-
-    def _announce(self, c, head: int) -> None:
-        """Wakes the readers of the log, if the database can (PostgreSQL's NOTIFY)."""
+        if (first - 1) // PRUNE_EVERY != head // PRUNE_EVERY:
+            self._run(c, "DELETE FROM inbox_changes WHERE position <= :horizon",
+                      horizon=head - KEEP_CHANGES)
 
     def changes_after(self, position: int) -> tuple[int, list[Change]]:
         """How far the view has got, and the changes after `position` up to there."""

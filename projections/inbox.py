@@ -2,6 +2,7 @@
 a batch of events per transaction, and records what changed for whom (the
 change log, projections/changes.py) in that same transaction."""
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -39,22 +40,31 @@ class InboxProjection(Projection[InboxView]):
         super().__init__(view)
         # Told the position of each batch once it is committed.
         self.on_committed: Callable[[int], None] = lambda position: None
-        self._changes: list[Change] = []
+        self._local = threading.local()  # several store threads write at once
 
     def process_batch(self, batch: list[tuple[Any, Tracking, Any]]) -> None:
+        """A batch read back from the store (a rebuild): a transaction of its own."""
+        with self.view.datastore.transaction(commit=True) as c:
+            head = self.project(c, [(event, tracking) for event, tracking, _ in batch])
+        self.on_committed(head)
+
+    def project(self, c, batch: list[tuple[Any, Tracking]]) -> int:
+        """Writes what a batch of events changed, and for whom, with the cursor
+        of the transaction that stores them: the view holds every event, or
+        the event is not stored. Returns the batch's last position."""
         live_since = datetime.now(timezone.utc) - timedelta(seconds=LIVE_WINDOW_S)
         head = batch[-1][1].notification_id
-        with self.view.batch() as c:
+        with self.view.batch(c):
             changes = []
-            for event, tracking, _ in batch:
-                self._changes.clear()
+            for event, tracking in batch:
+                self._local.changes = []
                 self.process_event(event, tracking)
                 if event.timestamp >= live_since:
                     at_us = int(event.timestamp.timestamp() * 1e6)
                     changes.extend(replace(change, at_us=at_us)
-                                   for change in self._changes if change.what)
-            self.view.record_changes(c, changes, head)
-        self.on_committed(head)
+                                   for change in self._local.changes if change.what)
+            self.view.record_changes(c, changes, batch[0][1].notification_id, head)
+        return head
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -167,4 +177,4 @@ class InboxProjection(Projection[InboxView]):
         self._changed(Change(tracking.notification_id, chat_id, CHAT, (event.user_id,)))
 
     def _changed(self, change: Change) -> None:
-        self._changes.append(change)
+        self._local.changes.append(change)

@@ -39,25 +39,31 @@ class SQLView:
         c.execute(self.placeholders(sql), storable(params))
 
     def _write(self, tracking: Tracking):
-        batch = self._batch_cursor()
-        if batch is not None:  # inside batch(): one transaction for many events
-            self._insert_tracking(batch, tracking)
-            return nullcontext(batch)
+        local = self._local()
+        if getattr(local, "cursor", None) is not None:
+            # Inside batch(): one transaction for many events, and one
+            # tracking record for all of them, written when the batch ends.
+            local.tracking = tracking
+            return nullcontext(local.cursor)
         return _WriteTransaction(self, tracking)
 
     @contextmanager
-    def batch(self):
-        """Every write made in this thread inside it shares one transaction:
-        a batch of events costs one commit, and is stored whole or not at all."""
-        with self.datastore.transaction(commit=True) as cursor:
-            self._local().cursor = cursor
-            try:
+    def batch(self, cursor=None):
+        """Every write made in this thread inside it shares one transaction
+        (the cursor's, if given: the one storing the events): a batch of
+        events costs one commit, and is stored whole or not at all."""
+        if cursor is None:
+            with self.datastore.transaction(commit=True) as cursor, self.batch(cursor):
                 yield cursor
-            finally:
-                self._local().cursor = None
-
-    def _batch_cursor(self):
-        return getattr(self._local(), "cursor", None)
+            return
+        local = self._local()
+        local.cursor, local.tracking = cursor, None
+        try:
+            yield cursor
+            if local.tracking is not None:
+                self._insert_tracking(cursor, local.tracking)
+        finally:
+            local.cursor = local.tracking = None
 
     def _local(self) -> threading.local:
         try:

@@ -1,6 +1,7 @@
 """A client that sends in a loop with client_msg_ids, over protocol v2, and
 remembers what was acknowledged: for tests that stop or kill servers under load."""
 
+import asyncio
 import json
 
 import tornado.websocket
@@ -52,6 +53,10 @@ class Sender:
                 "chat_id": target, "content": content,
                 "client_msg_id": f"{self.user}-{self.count}"}}
             reply = await self.request(self.unanswered)
+            while reply is not None and reply["data"].get("code") == "rate_limited":
+                # As a client does: wait as told, then send the same frame again.
+                await asyncio.sleep(reply["data"]["retry_after_s"])
+                reply = await self.request(self.unanswered)
             if reply is None:
                 return  # the server is gone; the frame in hand may or may not be stored
             assert reply["type"] == "message_new", reply

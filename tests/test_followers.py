@@ -169,12 +169,12 @@ async def test_an_event_that_keeps_failing_is_tried_less_and_less_often_and_logg
     samples = await metrics(harness)
     assert samples[("messenger_follower_stuck_position", "telegram")] == position
     assert samples[("messenger_follower_failed_attempts", "telegram")] >= 4
-    assert samples[("messenger_follower_stuck_position", "inbox")] == 0
 
     listed = await followers(harness)
     assert listed["telegram"]["stuck"]["position"] == position
     assert listed["telegram"]["position"] < position
-    assert listed["inbox"]["stuck"] is None and listed["push"] == {"follower": "push", "off": True}
+    assert listed["audit"]["stuck"] is None and listed["push"] == {"follower": "push", "off": True}
+    assert "inbox" not in listed  # written with the events: it never follows, nor lags
     code, text, _ = await operator(harness, "followers")
     assert f"event {position} (Message.Posted)" in text and "STUCK" in text
 
@@ -281,35 +281,3 @@ async def test_the_audit_index_names_the_exact_event_and_can_skip_it(
     assert [kind for kind, _ in history] == ["Chat.Started", "Message.Posted", "Message.Posted",
                                              "Message.Posted", "Intervention.EventSkipped"]
     assert await harness.server.commands.query(harness.server.store.auditor.verify, chat_id) == []
-
-
-@pytest.mark.gen_test(timeout=120)
-async def test_a_stuck_inbox_is_503_cannot_be_skipped_and_recovers_on_retry(
-        harness, standin, slow_retries, monkeypatch):
-    view = harness.server.store.view
-    original = view.post_message
-
-    def refuses_poison(chat_id, message_id, sender, content, *args, **kwargs):
-        if content == "unviewable":
-            raise ValueError("the inbox cannot take this")
-        return original(chat_id, message_id, sender, content, *args, **kwargs)
-
-    monkeypatch.setattr(view, "post_message", refuses_poison)
-    alice = await harness.connect("alice")
-    alice.socket.write_message(json.dumps({"type": "send_message", "data": {
-        "chat_id": alice.support_chat_id, "content": "unviewable"}}))
-    entry = await stuck_entry(harness, "inbox")
-    position = position_of(harness, Message.Posted, lambda e: e.content == "unviewable")
-    assert entry["position"] == position
-    code, body = await health(harness)
-    assert code == 503 and body["status"] == "inbox stuck"
-
-    code, _, err = await operator(harness, "followers", "skip", "inbox", str(position),
-                                  "--by", "ops-anna")
-    assert code == 2 and "inbox cannot skip" in err
-    monkeypatch.setattr(view, "post_message", original)  # the cause is fixed
-    code, _, err = await operator(harness, "followers", "retry", "inbox")
-    assert code == 0, err
-    await until(lambda: healthy(harness), timeout_s=20)  # long before the minute's pause is over
-    history = await alice.call("get_chat_messages", {"chat_id": alice.support_chat_id})
-    assert [m["content"] for m in history[0]["data"]] == ["unviewable"]

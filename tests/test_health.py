@@ -13,7 +13,9 @@ async def health(harness) -> int:
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_a_failed_projection_is_restarted_and_the_reply_still_comes(harness):
+async def test_an_event_the_view_cannot_take_is_not_stored_and_a_retry_works(harness):
+    """The inbox is written in the transaction that stores the events: a view
+    that fails makes the command fail whole, and nothing is half-kept."""
     assert await health(harness) == 200
     alice = await harness.connect("alice")
     view = harness.server.store.view
@@ -24,9 +26,14 @@ async def test_a_failed_projection_is_restarted_and_the_reply_still_comes(harnes
         raise ConnectionError("the database went away for a moment")
 
     view.post_message = fails_once
+    [error] = await alice.call("send_message", {"chat_id": alice.support_chat_id,
+                                                "content": "lost?", "client_msg_id": "m1"})
+    assert error["data"]["code"] == "unavailable"
+    history = await alice.call("get_chat_messages", {"chat_id": alice.support_chat_id})
+    assert history[0]["data"] == []  # not stored: neither the event nor the view
     replies = await alice.call("send_message", {"chat_id": alice.support_chat_id,
-                                                "content": "still here?"})
-    assert replies[1]["data"][-1]["content"] == "still here?"
+                                                "content": "lost?", "client_msg_id": "m1"})
+    assert replies[1]["data"][-1]["content"] == "lost?"
     assert await health(harness) == 200
 
 

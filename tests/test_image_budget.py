@@ -140,8 +140,11 @@ async def test_four_big_uploads_at_once_do_not_hold_up_another_user(harness, hos
     meanwhile = []
     while not meanwhile or not all(task.done() for task in uploads):
         meanwhile.append(await connect_s(harness, "dora"))
-    # A same-test baseline: a slow machine is slow in both.
-    assert max(meanwhile) - alone <= 0.1, (alone, meanwhile)
+    # A same-test baseline: a slow machine is slow in both. The median, as one
+    # sample of a loaded 2-core machine may stall for reasons of its own; none
+    # may be held up for long (the old code held them 2.7 to 4.1 s).
+    assert statistics.median(meanwhile) - alone <= 0.1, (alone, meanwhile)
+    assert max(meanwhile) <= 1.0, (alone, meanwhile)
     codes = [(await task).code for task in uploads]
     assert codes == [413 if kind == "hostile" else 201] * 4
 

@@ -3,13 +3,16 @@ image takes up to a second and ~100 MiB: on the store's threads a few big
 pictures would hold up every other user's requests."""
 
 import asyncio
+import os
 import contextvars
 import functools
 from concurrent.futures import ThreadPoolExecutor
 
 from messenger.uploads.intake import UploadError
 
-DECODE_THREADS = 2  # at most this many images decode at once, ~100 MiB each
+# At most this many images decode at once, ~100 MiB each, leaving a core to
+# everything else (on the 2-core machines we run on: one).
+DECODE_THREADS = max(1, (os.cpu_count() or 2) // 2)
 # Uploads that may wait for a thread, each holding its body (up to max_bytes);
 # one more is refused at once rather than queued without end.
 MAX_WAITING = 4

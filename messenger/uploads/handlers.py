@@ -27,9 +27,8 @@ CanRead = Callable[[str, str], tuple[str, str, bool] | None]
 class UploadEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
     def initialize(self, tokens: Tokens, commands: Commands, app: Messenger,
                    storage: FileStorage, max_bytes: int, can_read: CanRead,
-                   visible=None, decoding: DecodePool | None = None,
+                   decoding: DecodePool | None = None,
                    max_pixels: int = MAX_PIXELS) -> None:
-        self.visible = visible
         self.decoding = decoding
         self.max_pixels = max_pixels
         self.tokens = tokens
@@ -93,8 +92,6 @@ class UploadHandler(AuthenticatedBody, UploadEndpoint):
         saved = await self.commands.run(None, self.app.record_upload, self.identity.user_id,
                                         accepted.content_type, accepted.size, accepted.sha256,
                                         accepted.has_thumbnail)
-        if self.visible is not None:  # answer once the owner can fetch it
-            await self.visible(saved)
         self.set_status(201)
         self.finish({"upload_id": str(saved.id), "content_type": accepted.content_type,
                      "size": accepted.size, "has_thumbnail": accepted.has_thumbnail})
@@ -132,13 +129,12 @@ class FileHandler(UploadEndpoint):
 
 
 def routes(tokens: Tokens, commands: Commands, app: Messenger, storage: FileStorage,
-           max_bytes: int, can_read: CanRead, visible=None, *, decoding: DecodePool,
+           max_bytes: int, can_read: CanRead, *, decoding: DecodePool,
            max_pixels: int = MAX_PIXELS) -> list:
     """The upload endpoints' routes, for the server's tornado.web.Application.
-    `visible(saved)` waits until what a command saved can be read back; uploads
-    are checked and stored on `decoding`, images of more than max_pixels refused."""
+    Uploads are checked and stored on `decoding`, images of more than max_pixels refused."""
     kwargs = dict(tokens=tokens, commands=commands, app=app, storage=storage,
-                  max_bytes=max_bytes, can_read=can_read, visible=visible,
+                  max_bytes=max_bytes, can_read=can_read,
                   decoding=decoding, max_pixels=max_pixels)
     return [
         (r"/api/v1/uploads", UploadHandler, kwargs),

@@ -1,0 +1,114 @@
+"""The event recorders that write the inbox view in the transaction that
+inserts the events (eventsourcing's hook for this: the keyword arguments of
+Application.save reach the recorder inside that transaction, as its
+ProcessRecorder stores tracking with events). A reply is then built from what
+its own transaction wrote, with no follower to wait for; an event the view
+cannot hold is never stored; and every process writes its own views, so no
+leader caps the read model."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import (
+    InterfaceError, Notification, OperationalError, StoredEvent, Tracking)
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
+
+from messenger.change_feed import wake_local
+from messenger.sqlite_recorder import SQLiteSubscribableRecorder
+from projections.inbox import InboxProjection
+from projections.inbox_postgres import PostgresInboxView
+from projections.inbox_sqlite import SQLiteInboxView
+
+APPLICATION = "Messenger"  # whose events the view's tracking counts
+CATCH_UP_PAGE = 500
+
+
+class WritesInbox:
+    """Mixed into an application recorder; `self.inbox` is set by the backend."""
+
+    inbox: InboxProjection
+
+    def create_table(self) -> None:
+        super().create_table()
+        self.inbox.view.create_table()
+
+    def _write_inbox(self, cursor, stored_events: Sequence[StoredEvent],
+                     notification_ids: Sequence[int] | None, kwargs: dict) -> None:
+        events = kwargs.get("events_to_project")
+        if not events or not notification_ids:
+            return
+        assert len(events) == len(stored_events) == len(notification_ids)
+        self.inbox.project(cursor, [(event, Tracking(APPLICATION, position))
+                                    for event, position in zip(events, notification_ids)])
+
+    def catch_up_inbox(self, to_domain_event: Callable[[Notification], Any]) -> int:
+        """Projects the events stored without the view (by an earlier version,
+        or since a rebuild dropped it), in one transaction that holds other
+        writers off, so no new event lands on a view that is behind.
+        Returns how many events it read."""
+        view = self.inbox.view
+        if (view.max_tracking_id(APPLICATION) or 0) >= (self.max_notification_id() or 0):
+            return 0
+        read = 0
+        with self.datastore.transaction(commit=True) as cursor:
+            self._hold_writers(cursor)
+            # Read again under the lock: another process may have caught up first.
+            position = view._max_tracking_id(APPLICATION, cursor) or 0
+            while page := self.select_notifications(start=position + 1, limit=CATCH_UP_PAGE):
+                self.inbox.project(cursor, [(to_domain_event(n), Tracking(APPLICATION, n.id))
+                                            for n in page])
+                position, read = page[-1].id, read + len(page)
+        return read
+
+    def _hold_writers(self, cursor) -> None:
+        """SQLite has one writer at a time: a write statement takes its lock."""
+        cursor.execute("UPDATE tracking SET notification_id = notification_id")
+
+
+class SQLiteInboxRecorder(WritesInbox, SQLiteSubscribableRecorder):
+    def __init__(self, datastore, **kwargs):
+        super().__init__(datastore, **kwargs)
+        self.inbox = InboxProjection(SQLiteInboxView(datastore))
+
+    def _insert_events(self, c, stored_events: Sequence[StoredEvent], **kwargs: Any):
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        self._write_inbox(c, stored_events, notification_ids, kwargs)
+        return notification_ids
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any):
+        notification_ids = super().insert_events(stored_events, **kwargs)
+        wake_local(self.datastore.pool.db_name)  # this process's change feeds, after commit
+        return notification_ids
+
+
+class PostgresInboxRecorder(WritesInbox, PostgresApplicationRecorder):
+    def __init__(self, datastore, **kwargs):
+        super().__init__(datastore, **kwargs)
+        self.inbox = InboxProjection(PostgresInboxView(datastore,
+                                                       tracking_table_name="inbox_tracking"))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any):
+        """The library's insert (pipelined: lock, NOTIFY, INSERT ... RETURNING),
+        then the view, in the same transaction. Not in its hooks: the library
+        keeps an error raised there from ending the transaction, which would
+        then commit the events without their view."""
+        error: Exception | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
+                try:
+                    self._insert_stored_events(curs, stored_events, **kwargs)
+                    pipeline.sync()  # a conflict is raised here, not at commit
+                    notification_ids = self._fetch_ids_after_insert_events(
+                        curs, stored_events, **kwargs)
+                except Exception as failure:  # re-raised outside, as the library does
+                    error = failure
+                else:  # an error here ends the transaction: nothing is kept
+                    self._write_inbox(curs, stored_events, notification_ids, kwargs)
+            if error is not None:
+                raise error
+        return notification_ids
+
+    def _hold_writers(self, cursor) -> None:
+        self._lock_table(cursor)
