@@ -2,8 +2,9 @@
 of its own, and hands every process what the view committed: the changes to
 deliver to its connections, and how far the view has got.
 
-Woken by PostgreSQL's LISTEN/NOTIFY, which also reaches the other server
-processes, or for SQLite by the projection in this process; either way it also
+Woken by PostgreSQL's LISTEN/NOTIFY (the event recorder's own, sent in every
+inserting transaction, which also reaches the other server processes), or for
+SQLite by the recorder after each write in this process; either way it also
 looks every POLL_INTERVAL_S, so a lost notification only delays."""
 
 import logging
@@ -26,7 +27,7 @@ _local_lock = threading.Lock()
 
 
 def wake_local(name: str) -> None:
-    """Called by the inbox projection after each commit, for feeds in this process."""
+    """Called by the event recorder after each commit, for feeds in this process."""
     with _local_lock:
         events = list(_local_wakers[name])
     for event in events:
