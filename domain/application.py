@@ -389,6 +389,8 @@ class Messenger(Application[UUID]):
         """Hands the domain events themselves to the recorder, which writes
         the read model from them in the transaction that stores them."""
         processing_event.saved_kwargs["events_to_project"] = processing_event.events
+        # and how to read back events stored without it, should it find any
+        processing_event.saved_kwargs["to_domain_event"] = self.mapper.to_domain_event
         return super()._record(processing_event)
 
     def _save(self, build: Callable[[], tuple[UUID, list[Aggregate]]]) -> Saved:

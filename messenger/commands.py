@@ -3,6 +3,7 @@ caused which event so live delivery can leave the requester to its reply."""
 
 import asyncio
 import contextvars
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -23,6 +24,7 @@ class Commands:
         self._executor = executor
         self._in_flight: set[_Flight] = set()
         self._origins: dict[int, Any] = {}
+        self._origins_lock = threading.Lock()  # written by store threads, read on the IOLoop
 
     async def query(self, function: Callable, *args, executor: Executor | None = None) -> Any:
         # In the caller's context, so what it logs carries the request's id.
@@ -36,15 +38,17 @@ class Commands:
 
         def running() -> Saved:
             flight.started = True
-            return command(*args)
+            saved = command(*args)
+            # Recorded by the thread itself, as soon as the positions are known:
+            # usually long before live delivery asks. Under the lock, as the
+            # IOLoop reads and prunes the dict in origins_of.
+            with self._origins_lock:
+                for position in saved.positions:
+                    self._origins[position] = origin
+            return saved
 
         try:
-            saved = await self.query(running)
-            # On the IOLoop, never from the store's thread: origins_of reads
-            # the dict here. Live delivery that asks first waits for this flight.
-            for position in saved.positions:
-                self._origins[position] = origin
-            return saved
+            return await self.query(running)
         finally:
             self._in_flight.discard(flight)
             flight.done.set_result(None)
@@ -56,14 +60,17 @@ class Commands:
         command whose thread has not got to recording it. Such a command had
         started before the event was committed, so waiting for the commands
         started now (not for those still queued) is enough."""
-        if any(position not in self._origins for position in positions):
+        with self._origins_lock:
+            missing = any(position not in self._origins for position in positions)
+        if missing:
             started = [flight.done for flight in self._in_flight if flight.started]
             if started:
                 await asyncio.wait(started)
-        found = {position: self._origins.pop(position) for position in positions
-                 if position in self._origins}
-        # Positions up to here that are left changed nothing anyone is told of.
-        top = max(positions, default=0)
-        for position in [p for p in self._origins if p <= top]:
-            del self._origins[position]
+        with self._origins_lock:
+            found = {position: self._origins.pop(position) for position in positions
+                     if position in self._origins}
+            # Positions up to here that are left changed nothing anyone is told of.
+            top = max(positions, default=0)
+            for position in [p for p in self._origins if p <= top]:
+                del self._origins[position]
         return found

@@ -13,6 +13,7 @@ from eventsourcing.persistence import (
     InterfaceError, Notification, OperationalError, StoredEvent, Tracking)
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+import psycopg
 
 from messenger.change_feed import wake_local
 from messenger.sqlite_recorder import SQLiteSubscribableRecorder
@@ -39,26 +40,43 @@ class WritesInbox:
         if not events or not notification_ids:
             return
         assert len(events) == len(stored_events) == len(notification_ids)
+        self._fill_gap(cursor, notification_ids[0], kwargs["to_domain_event"])
         self.inbox.project(cursor, [(event, Tracking(APPLICATION, position))
                                     for event, position in zip(events, notification_ids)])
 
-    def catch_up_inbox(self, to_domain_event: Callable[[Notification], Any]) -> int:
-        """Projects the events stored without the view (by an earlier version,
-        or since a rebuild dropped it), in one transaction that holds other
-        writers off, so no new event lands on a view that is behind.
-        Returns how many events it read."""
-        view = self.inbox.view
-        if (view.max_tracking_id(APPLICATION) or 0) >= (self.max_notification_id() or 0):
-            return 0
-        read = 0
-        with self.datastore.transaction(commit=True) as cursor:
-            self._hold_writers(cursor)
-            # Read again under the lock: another process may have caught up first.
-            position = view._max_tracking_id(APPLICATION, cursor) or 0
-            while page := self.select_notifications(start=position + 1, limit=CATCH_UP_PAGE):
+    def _fill_gap(self, cursor, first: int, to_domain_event) -> None:
+        """Events stored before these without the view (by an earlier version,
+        a tool, or since a rebuild dropped it) are projected first, under the
+        writers' lock this transaction holds: the view never skips an event.
+        One statement when, as almost always, there is no gap."""
+        cursor.execute(self._gap_statement, {"first": first, "app": APPLICATION})
+        row = cursor.fetchone()
+        before, tracked = row["before"], row["tracked"]
+        if before is not None and (tracked or 0) < before:
+            after = tracked or 0
+            while page := self.select_notifications(start=after + 1, limit=CATCH_UP_PAGE,
+                                                    stop=before):
                 self.inbox.project(cursor, [(to_domain_event(n), Tracking(APPLICATION, n.id))
                                             for n in page])
-                position, read = page[-1].id, read + len(page)
+                after = page[-1].id
+
+    def catch_up_inbox(self, to_domain_event: Callable[[Notification], Any]) -> int:
+        """Projects the events stored without the view (by an earlier version,
+        or since a rebuild dropped it), a page per transaction, each holding
+        other writers off (who would fill the gap themselves meanwhile).
+        Returns how many events it read."""
+        view, read = self.inbox.view, 0
+        while (view.max_tracking_id(APPLICATION) or 0) < (self.max_notification_id() or 0):
+            with self.datastore.transaction(commit=True) as cursor:
+                self._hold_writers(cursor)
+                # Read again under the lock: another process may have caught up first.
+                position = view._max_tracking_id(APPLICATION, cursor) or 0
+                page = self.select_notifications(start=position + 1, limit=CATCH_UP_PAGE)
+                if not page:
+                    break
+                self.inbox.project(cursor, [
+                    (to_domain_event(n), Tracking(APPLICATION, n.id)) for n in page])
+                read += len(page)
         return read
 
     def _hold_writers(self, cursor) -> None:
@@ -70,6 +88,10 @@ class SQLiteInboxRecorder(WritesInbox, SQLiteSubscribableRecorder):
     def __init__(self, datastore, **kwargs):
         super().__init__(datastore, **kwargs)
         self.inbox = InboxProjection(SQLiteInboxView(datastore))
+        self._gap_statement = (
+            f"SELECT (SELECT MAX(rowid) FROM {self.events_table_name} WHERE rowid < :first)"
+            " AS before, (SELECT notification_id FROM tracking WHERE application_name = :app)"
+            " AS tracked")
 
     def _insert_events(self, c, stored_events: Sequence[StoredEvent], **kwargs: Any):
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
@@ -77,6 +99,8 @@ class SQLiteInboxRecorder(WritesInbox, SQLiteSubscribableRecorder):
         return notification_ids
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any):
+        if not stored_events:  # a command that changed nothing takes no lock
+            return []
         notification_ids = super().insert_events(stored_events, **kwargs)
         wake_local(self.datastore.pool.db_name)  # this process's change feeds, after commit
         return notification_ids
@@ -85,8 +109,12 @@ class SQLiteInboxRecorder(WritesInbox, SQLiteSubscribableRecorder):
 class PostgresInboxRecorder(WritesInbox, PostgresApplicationRecorder):
     def __init__(self, datastore, **kwargs):
         super().__init__(datastore, **kwargs)
-        self.inbox = InboxProjection(PostgresInboxView(datastore,
-                                                       tracking_table_name="inbox_tracking"))
+        view = PostgresInboxView(datastore, tracking_table_name="inbox_tracking")
+        self.inbox = InboxProjection(view)
+        self._gap_statement = (
+            f"SELECT (SELECT MAX(notification_id) FROM {self.events_table_name}"
+            " WHERE notification_id < %(first)s) AS before, (SELECT notification_id FROM"
+            f" {view.TRACKING_TABLE} WHERE application_name = %(app)s) AS tracked")
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any):
@@ -94,6 +122,8 @@ class PostgresInboxRecorder(WritesInbox, PostgresApplicationRecorder):
         then the view, in the same transaction. Not in its hooks: the library
         keeps an error raised there from ending the transaction, which would
         then commit the events without their view."""
+        if not stored_events:  # a command that changed nothing takes no lock
+            return []
         error: Exception | None = None
         with self.datastore.get_connection() as conn:
             with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
@@ -104,6 +134,7 @@ class PostgresInboxRecorder(WritesInbox, PostgresApplicationRecorder):
                         curs, stored_events, **kwargs)
                 except Exception as failure:  # re-raised outside, as the library does
                     error = failure
+                    raise psycopg.Rollback() from None  # ends the transaction, kept nothing
                 else:  # an error here ends the transaction: nothing is kept
                     self._write_inbox(curs, stored_events, notification_ids, kwargs)
             if error is not None:
