@@ -29,8 +29,8 @@ class Frames:
 
     def message(self, user_id: str, message_id: str) -> MessageRecord:
         """A message in one of the user's chats."""
-        message = self._view.message(message_id)
-        if message is None or not self._view.is_member(user_id, message.chat_id):
+        message = self._view.message(message_id, reader=user_id)
+        if message is None:
             raise MessageNotFoundError(message_id)
         return message
 

@@ -334,10 +334,13 @@ class InboxView(ChangeLog, SQLView):
             return None
         return StoredFile(row["content_type"], row["sha256"], bool(row["has_thumbnail"]))
 
-    def message(self, message_id: str) -> MessageRecord | None:
+    def message(self, message_id: str, reader: str) -> MessageRecord | None:
+        """The message, if `reader` is in its chat (and the chat not deleted)."""
         with self._read() as c:
-            self._run(c, "SELECT * FROM inbox_messages WHERE message_id = :message",
-                      message=message_id)
+            self._run(c, "SELECT m.* FROM inbox_messages m JOIN inbox_members me"
+                         " ON me.chat_id = m.chat_id AND me.user_id = :reader"
+                         " JOIN inbox_chats c ON c.chat_id = m.chat_id AND c.deleted = 0"
+                         " WHERE m.message_id = :message", message=message_id, reader=reader)
             row = c.fetchone()
             if row is None:
                 return None
@@ -366,14 +369,6 @@ class InboxView(ChangeLog, SQLView):
                     if not row["deleted"]:
                         unread.setdefault(row["chat_id"], {})[row["user_id"]] = row["unread"]
         return {row["message_id"]: _message(row, read[row["chat_id"]]) for row in rows}, unread
-
-    def is_member(self, user_id: str, chat_id: str) -> bool:
-        """In the chat, and the chat not deleted."""
-        with self._read() as c:
-            self._run(c, "SELECT 1 FROM inbox_members me JOIN inbox_chats c"
-                         " ON c.chat_id = me.chat_id WHERE me.chat_id = :chat"
-                         " AND me.user_id = :user AND c.deleted = 0", chat=chat_id, user=user_id)
-            return c.fetchone() is not None
 
     def total_unread(self, user_id: str) -> int:
         """What an app icon's badge shows."""
