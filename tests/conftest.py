@@ -181,12 +181,17 @@ def ids(chats: list[dict]) -> list[str]:
 
 # --- stand-ins and settings for `run.py serve` in processes of its own --------
 
-@pytest.fixture
-def telegram(io_loop):
-    standin = StandIn()
+def running(io_loop, standin):
+    """For a fixture: `yield from running(io_loop, StandIn())` starts it, and
+    stops it after the test."""
     io_loop.run_sync(standin.start)
     yield standin
     io_loop.run_sync(standin.stop)
+
+
+@pytest.fixture
+def telegram(io_loop):
+    yield from running(io_loop, StandIn())
 
 
 @pytest.fixture
@@ -220,20 +225,33 @@ async def _value(result):
     return await result if inspect.isawaitable(result) else result
 
 
-def assert_views_equal_a_rebuild(io_loop, harness: Harness, view_of) -> None:
+def unlimited(config: Config) -> Config:
+    """No request limits: for fuzzing, which sends as fast as it can."""
+    return replace(config, requests_per_s=1e6, request_burst=10**6, user_requests_per_s=1e6,
+                   user_request_burst=10**6)
+
+
+def inbox_of(store, users) -> dict:
+    """Each user's chat list and the messages of each of their chats."""
+    return {user: (store.view.chat_list(user),
+                   [store.view.messages(chat.chat_id) for chat in store.view.chat_list(user)])
+            for user in users}
+
+
+def assert_views_equal_a_rebuild(io_loop, harness: Harness, users) -> None:
     """Stops the harness's server, rebuilds the inbox from the events alone,
-    and asserts view_of(store) is what the live server had."""
+    and asserts the users' inboxes are what the live server had."""
     from messenger.store import Store, drop_view
     store = harness.server.store
     io_loop.run_sync(lambda: harness.server.commands.query(store.wait_for_view, 30))
-    live = view_of(store)
+    live = inbox_of(store, users)
     io_loop.run_sync(harness.stop)
     drop_view(harness.config)
     rebuilt = Store(harness.config)
     rebuilt.lead()
     try:
         rebuilt.wait_for_view(timeout_s=60)
-        assert view_of(rebuilt) == live
+        assert inbox_of(rebuilt, users) == live
     finally:
         rebuilt.close()
     io_loop.run_sync(harness.start)  # for symmetry with the other tests' teardown

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from domain.chat import Chat
 from domain.message import Message
 from messenger import follower_trouble
-from tests.conftest import SECRET, Harness, until
+from tests.conftest import SECRET, Harness, running, until
 from tests.processes import environment, run_py
 from tests.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID, StandIn
 
@@ -39,10 +39,7 @@ class GarblingStandIn(StandIn):
 
 @pytest.fixture
 def standin(io_loop):
-    standin = GarblingStandIn()
-    io_loop.run_sync(standin.start)
-    yield standin
-    io_loop.run_sync(standin.stop)
+    yield from running(io_loop, GarblingStandIn())
 
 
 @pytest.fixture

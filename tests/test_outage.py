@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 import tornado.httpclient
 
-from tests.conftest import Harness, until
+from tests.conftest import Harness, running, until
 from tests.db_proxy import DatabaseProxy
 
 QUICKLY_S = 1.0
@@ -16,10 +16,7 @@ QUICKLY_S = 1.0
 
 @pytest.fixture
 def proxy(io_loop):
-    proxy = DatabaseProxy()
-    io_loop.run_sync(proxy.start)
-    yield proxy
-    io_loop.run_sync(proxy.stop)
+    yield from running(io_loop, DatabaseProxy())
 
 
 async def health(harness) -> int:

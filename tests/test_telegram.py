@@ -12,7 +12,7 @@ import tornado.websocket
 from messenger.telegram.bot_api import CUT_MARKER
 from messenger.telegram.bridge import webhook_secret
 from messenger.telegram.replies import CUT, ONLY_TEXT, UNKNOWN_POST
-from tests.conftest import Harness, by_id
+from tests.conftest import Harness, by_id, running
 from tests.telegram_standin import (
     BAD_GATEWAY,
     BOT_TOKEN,
@@ -27,10 +27,7 @@ PUBLIC_URL = "https://messenger.example.test"
 
 @pytest.fixture
 def standin(io_loop):
-    standin = StandIn()
-    io_loop.run_sync(standin.start)
-    yield standin
-    io_loop.run_sync(standin.stop)
+    yield from running(io_loop, StandIn())
 
 
 def bridged(config, standin, mode):
