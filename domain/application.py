@@ -1,19 +1,17 @@
 """The one door to the write side: a method per use case, each in three beats
-(load, command, save), returning ids and the positions it saved at."""
+(load, command, save), returning ids and the positions it saved at. How they
+are saved is domain/saving.py; the devices' use cases are domain/devices.py."""
 
-import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError
 
 from domain import ids
 from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
-from domain.group_commit import BatchConflictError, GroupCommit
+from domain.devices import DeviceUseCases
 from domain.errors import (
     DuplicateSourceError,
     GroupTooLargeError,
@@ -28,32 +26,17 @@ from domain.intervention import Intervention
 from domain.message import Message
 from domain.preferences import ChatPreferences
 from domain.reading import Reading
+from domain.saving import Saved, SavingApplication
 from domain.upload import Upload
 from domain.user import User
 
-SAVE_ATTEMPTS = 3
 MAX_DEFAULT_NAME_CHARS = 200  # as a name given by a client
 
 
-@dataclass(frozen=True)
-class Saved:
-    """What a command stored: the id it is about and the notification
-    positions of its events (empty when there was nothing to change)."""
-
-    id: UUID | None = None
-    positions: tuple[int, ...] = ()
-    created: bool = False  # the aggregate it is about did not exist before
-
-
-class Messenger(Application[UUID]):
+class Messenger(DeviceUseCases, SavingApplication):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._group = GroupCommit(self.save)
-        self._in_turn = threading.Lock()
 
     @property
     def support_user(self) -> str:
@@ -245,27 +228,6 @@ class Messenger(Application[UUID]):
 
         return self._save(reading)
 
-    def register_device(self, user_id: str, platform: str, token: str) -> Saved:
-        def registration():
-            try:
-                device = self.repository.get(ids.device_id(platform, token))
-            except AggregateNotFoundError:
-                device = Device(platform=platform, token=token, user_id=user_id)
-            else:
-                device.register_to(user_id)
-            return device.id, [device]
-
-        return self._save(registration)
-
-    def unregister_device(self, user_id: str, platform: str, token: str) -> Saved:
-        """Only the device's current user can unregister it; for anyone else,
-        and for an unknown token, nothing changes."""
-        return self._device_change(platform, token, lambda device: device.unregister(user_id))
-
-    def reject_device(self, platform: str, token: str, reason: str) -> Saved:
-        """The push provider says the token is dead."""
-        return self._device_change(platform, token, lambda device: device.reject(reason))
-
     def mute_chat(self, user_id: str, chat_id: UUID, muted: bool) -> Saved:
         def muting():
             self._chat(chat_id).check_member(user_id)
@@ -299,17 +261,6 @@ class Messenger(Application[UUID]):
 
         return self._save(skipping)
 
-    def _device_change(self, platform: str, token: str, change) -> Saved:
-        def changing():
-            try:
-                device = self.repository.get(ids.device_id(platform, token))
-            except AggregateNotFoundError:
-                return ids.device_id(platform, token), []
-            change(device)
-            return device.id, [device]
-
-        return self._save(changing)
-
     def _check_own_upload(self, user_id: str, upload_id: UUID) -> None:
         try:
             upload = self.repository.get(upload_id)
@@ -317,13 +268,6 @@ class Messenger(Application[UUID]):
             raise UploadNotFoundError(upload_id) from None
         if not isinstance(upload, Upload) or upload.owner != user_id:
             raise UploadNotFoundError(upload_id)
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
 
     def _message(self, message_id: UUID, reader: str | None = None) -> Message:
         """A message still in its chat, as `reader` (if given) may see it."""
@@ -384,39 +328,3 @@ class Messenger(Application[UUID]):
         limit = int(self.env.get("MAX_GROUP_MEMBERS") or 1000)
         if members > limit:
             raise GroupTooLargeError(f"a group holds at most {limit} members")
-
-    def _record(self, processing_event):
-        """Hands the domain events themselves to the recorder, which writes
-        the read model from them in the transaction that stores them."""
-        processing_event.saved_kwargs["events_to_project"] = processing_event.events
-        # and how to read back events stored without it, should it find any
-        processing_event.saved_kwargs["to_domain_event"] = self.mapper.to_domain_event
-        return super()._record(processing_event)
-
-    def _save(self, build: Callable[[], tuple[UUID, list[Aggregate]]]) -> Saved:
-        """Saves the aggregates build() returns with the id they are about; a
-        concurrent writer of the same aggregate (two first connections, two
-        requests for one direct chat) makes it load and decide again."""
-        alone, conflicts = False, 0
-        while True:
-            try:
-                if alone:
-                    # Those whose batch conflicted decide again one at a time, so
-                    # they cannot conflict with each other again.
-                    with self._in_turn:
-                        about, aggregates = build()
-                        recordings = self.save(*aggregates)
-                else:
-                    about, aggregates = build()
-                    recordings = self._group.save(aggregates)
-            except BatchConflictError:
-                alone = True  # another's conflict, perhaps: decide again, without them
-                continue
-            except RecordConflictError:
-                conflicts += 1
-                if conflicts == SAVE_ATTEMPTS:
-                    raise
-                continue
-            created = any(r.domain_event.originator_id == about
-                          and r.domain_event.originator_version == 1 for r in recordings)
-            return Saved(about, tuple(r.notification.id for r in recordings), created)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from domain.application import Saved
+from domain.saving import Saved
 
 
 class _Flight:

@@ -5,7 +5,8 @@ is only ever called through Commands.query."""
 from domain.errors import ChatNotFoundError, MessageNotFoundError
 from messenger import protocol, shapes
 from projections.changes import CHAT, MESSAGE_EDITED, READ, Change
-from projections.inbox_view import ChatSummary, InboxView, MessageRecord
+from projections.inbox_reads import ChatSummary, MessageRecord
+from projections.inbox_view import InboxView
 
 
 class Frames:

@@ -3,12 +3,28 @@ turns a client frame into a validated request or raises ProtocolError.
 The frames the server answers with are shaped in messenger/shapes.py."""
 
 import json
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from domain.device import PLATFORMS
 from messenger import strings
+from messenger.requests import (
+    AddUsers,
+    CreateChat,
+    DeleteChat,
+    DeleteMessage,
+    EditMessage,
+    GetChatMessages,
+    LeaveChat,
+    Limits,
+    MarkRead,
+    MuteChat,
+    RegisterDevice,
+    RemoveUsers,
+    RenameChat,
+    SendMessage,
+    UnregisterDevice,
+)
 from messenger.strings import InvalidInputError
 
 MAX_CHAT_USERS = 500
@@ -31,102 +47,6 @@ class ProtocolError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-@dataclass(frozen=True)
-class CreateChat:
-    with_users: list[str]
-    name: str
-
-
-@dataclass(frozen=True)
-class RenameChat:
-    chat_id: UUID
-    name: str
-
-
-@dataclass(frozen=True)
-class DeleteChat:
-    chat_id: UUID
-
-
-@dataclass(frozen=True)
-class GetChatMessages:
-    chat_id: UUID
-    limit: int | None
-    before: str | None
-
-
-@dataclass(frozen=True)
-class SendMessage:
-    chat_id: UUID
-    content: str
-    sender_fio: str
-    attachments: tuple[UUID, ...] = ()
-    client_msg_id: str = ""
-
-
-@dataclass(frozen=True)
-class AddUsers:
-    chat_id: UUID
-    users: list[str]
-
-
-@dataclass(frozen=True)
-class RemoveUsers:
-    chat_id: UUID
-    users: list[str]
-
-
-@dataclass(frozen=True)
-class LeaveChat:
-    chat_id: UUID
-
-
-@dataclass(frozen=True)
-class EditMessage:
-    message_id: UUID
-    content: str
-
-
-@dataclass(frozen=True)
-class DeleteMessage:
-    message_id: UUID
-
-
-@dataclass(frozen=True)
-class MarkRead:
-    chat_id: UUID
-    message_id: UUID
-
-
-@dataclass(frozen=True)
-class RegisterDevice:
-    platform: str
-    token: str
-
-
-@dataclass(frozen=True)
-class UnregisterDevice:
-    platform: str
-    token: str
-
-
-@dataclass(frozen=True)
-class MuteChat:
-    chat_id: UUID
-    muted: bool
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_content_chars: int
-    max_page: int
-    requests_per_s: float = 10.0
-    request_burst: int = 100
-    user_requests_per_s: float = 30.0
-    user_request_burst: int = 300
-    max_connections_per_user: int = 20
 
 
 def envelope(text: str | bytes) -> tuple[str, Any, Any]:

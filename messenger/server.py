@@ -10,7 +10,7 @@ import tornado.ioloop
 import tornado.netutil
 import tornado.web
 
-from messenger import console, protocol
+from messenger import console
 from messenger.auth import Tokens
 from messenger.change_feed import ChangeFeed
 from messenger.commands import Commands
@@ -23,6 +23,7 @@ from messenger.handlers import MAX_BODY_BYTES, ChatSocket, Health, loggable_path
 from messenger.leadership import Leadership
 from messenger.metrics import Metrics
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
+from messenger.requests import Limits
 from messenger.service_api import AuditChat, AuditUser, BookingNotifications, Users
 from messenger.session import Session
 from messenger.telegram import bridge as telegram
@@ -71,7 +72,7 @@ class MessengerServer:
         self.session = Session(
             self.store.app, frames, self.commands, self.connections,
             lambda: self.feed.database_up,
-            protocol.Limits(config.max_content_chars, config.max_page, config.requests_per_s,
+            Limits(config.max_content_chars, config.max_page, config.requests_per_s,
                             config.request_burst, config.user_requests_per_s,
                             config.user_request_burst, config.max_connections_per_user),
         )

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import tornado.web
 
 from domain import ids
-from domain.application import Messenger, Saved
+from domain.application import Messenger
+from domain.saving import Saved
 from domain.chat import SUPPORT
 from domain.errors import DuplicateSourceError, MessengerError
 from messenger.audit import Auditor

@@ -10,7 +10,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
-from domain.application import Messenger, Saved
+from domain.application import Messenger
+from domain.saving import Saved
 from domain.errors import (
     ChatNotFoundError,
     ForbiddenError,
@@ -28,24 +29,25 @@ from messenger.frames import Frames
 from messenger.logs import REQUEST_ID
 from messenger.metrics import DATABASE_ERRORS, MESSAGES, REQUESTS
 from messenger.rate_limit import TokenBucket
-from messenger.strings import loggable
-from messenger.protocol import (
+from messenger.protocol import ProtocolError
+from messenger.requests import (
     AddUsers,
     CreateChat,
+    DeleteChat,
     DeleteMessage,
     EditMessage,
-    LeaveChat,
-    MarkRead,
-    RemoveUsers,
-    DeleteChat,
     GetChatMessages,
+    LeaveChat,
+    Limits,
+    MarkRead,
     MuteChat,
-    ProtocolError,
     RegisterDevice,
+    RemoveUsers,
     RenameChat,
     SendMessage,
     UnregisterDevice,
 )
+from messenger.strings import loggable
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ log = logging.getLogger(__name__)
 class Session:
     def __init__(self, app: Messenger, frames: Frames, commands: Commands,
                  connections: Connections,
-                 database_up: Callable[[], bool], limits: protocol.Limits):
+                 database_up: Callable[[], bool], limits: Limits):
         self._app = app
         self._frames = frames
         self._commands = commands

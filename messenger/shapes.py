@@ -3,7 +3,7 @@ field (with fields added, never removed), version 2 in deltas."""
 
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from messenger.protocol import encode
-from projections.inbox_view import ChatSummary, MessageRecord
+from projections.inbox_reads import ChatSummary, MessageRecord
 
 
 # --- the seed's shapes ---------------------------------------------------------

@@ -1,16 +1,14 @@
 """The inbox read model: chats, their members with read positions and unread
 counts, and message history. Every write takes the Tracking of the event it
-comes from and commits rows and tracking in one transaction. Backends differ
-only in placeholders and table creation (projections/sql_view.py)."""
-
-from dataclasses import dataclass
-from typing import NamedTuple
+comes from and commits rows and tracking in one transaction; the reads are in
+projections/inbox_reads.py. Backends differ only in placeholders and table
+creation (projections/sql_view.py)."""
 
 from eventsourcing.persistence import Tracking
 
-from domain.errors import MessageNotFoundError
 from projections import changes
 from projections.changes import ChangeLog
+from projections.inbox_reads import InboxReads
 from projections.sql_view import SQLView
 
 TABLES = (
@@ -52,47 +50,8 @@ RECOUNT_UNREAD = (
     " AND m.deleted = 0)"
 )
 
-CHAT_COLUMNS = (
-    "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread,"
-    " me.muted"
-)
 
-
-@dataclass(frozen=True)
-class ChatSummary:
-    chat_id: str
-    kind: str
-    name: str
-    admin: str
-    members: tuple[str, ...]
-    last_message: str
-    unread: int
-    created_at: str
-    updated_at: str
-    muted: bool = False
-
-
-@dataclass(frozen=True)
-class MessageRecord:
-    message_id: str
-    chat_id: str
-    sender: str
-    content: str
-    created_at: str
-    updated_at: str
-    is_read: bool
-    edited_at: str = ""
-    deleted: bool = False
-    attachments: tuple[str, ...] = ()
-
-
-class StoredFile(NamedTuple):
-    content_type: str
-    sha256: str
-    has_thumbnail: bool
-
-
-class InboxView(ChangeLog, SQLView):
+class InboxView(InboxReads, ChangeLog, SQLView):
     TABLES = TABLES
     TABLE_NAMES = TABLE_NAMES
 
@@ -265,171 +224,3 @@ class InboxView(ChangeLog, SQLView):
         with self._write(tracking) as c:
             self._run(c, "UPDATE inbox_members SET muted = :muted WHERE chat_id = :chat"
                          " AND user_id = :user", muted=int(muted), chat=chat_id, user=user_id)
-
-    def _members(self, c, chat_id: str) -> list[str]:
-        self._run(c, "SELECT user_id FROM inbox_members WHERE chat_id = :chat ORDER BY position",
-                  chat=chat_id)
-        return [row["user_id"] for row in c.fetchall()]
-
-    # --- reads ------------------------------------------------------------------
-
-    def chat_list(self, user_id: str) -> list[ChatSummary]:
-        """The user's chats, most recent activity first."""
-        with self._read() as c:
-            self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
-                         " ON c.chat_id = me.chat_id WHERE me.user_id = :user AND c.deleted = 0"
-                         " ORDER BY c.activity DESC", user=user_id)
-            chats = c.fetchall()
-            self._run(c, "SELECT m.chat_id, m.user_id FROM inbox_members me JOIN inbox_members m"
-                         " ON m.chat_id = me.chat_id WHERE me.user_id = :user"
-                         " ORDER BY m.chat_id, m.position", user=user_id)
-            members: dict[str, list[str]] = {}
-            for row in c.fetchall():
-                members.setdefault(row["chat_id"], []).append(row["user_id"])
-        return [_summary(row, members.get(row["chat_id"], [])) for row in chats]
-
-    def chat(self, user_id: str, chat_id: str) -> ChatSummary | None:
-        """The chat as this user sees it, or None if they are not in it."""
-        with self._read() as c:
-            self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
-                         " ON c.chat_id = me.chat_id WHERE me.user_id = :user"
-                         " AND me.chat_id = :chat AND c.deleted = 0", user=user_id, chat=chat_id)
-            row = c.fetchone()
-            if row is None:
-                return None
-            return _summary(row, self._members(c, chat_id))
-
-    def audience(self, chat_id: str) -> tuple[str, str, list[tuple[str, bool]]]:
-        """A chat's kind and name, and its members with whether each has muted it."""
-        with self._read() as c:
-            self._run(c, "SELECT kind, name FROM inbox_chats WHERE chat_id = :chat AND deleted = 0",
-                      chat=chat_id)
-            row = c.fetchone()
-            if row is None:
-                return "", "", []
-            self._run(c, "SELECT user_id, muted FROM inbox_members WHERE chat_id = :chat"
-                         " ORDER BY position", chat=chat_id)
-            members = [(member["user_id"], bool(member["muted"])) for member in c.fetchall()]
-        return row["kind"], row["name"], members
-
-    def user_name(self, user_id: str) -> str:
-        """The name the user is registered with; "" for none, or no such user."""
-        with self._read() as c:
-            self._run(c, "SELECT name FROM inbox_users WHERE user_id = :user", user=user_id)
-            row = c.fetchone()
-        return row["name"] if row else ""
-
-    def readable_file(self, user_id: str, upload_id: str) -> StoredFile | None:
-        """An upload its owner may read, and the members of the chats it is
-        attached to (in a message not deleted, in a chat not deleted)."""
-        with self._read() as c:
-            self._run(c, "SELECT u.content_type, u.sha256, u.has_thumbnail FROM inbox_uploads u"
-                         " WHERE u.upload_id = :upload AND (u.owner = :user OR EXISTS (SELECT 1"
-                         " FROM inbox_attachments a JOIN inbox_chats c ON c.chat_id = a.chat_id"
-                         " JOIN inbox_members m ON m.chat_id = a.chat_id"
-                         " WHERE a.upload_id = u.upload_id AND c.deleted = 0"
-                         " AND m.user_id = :user))", upload=upload_id, user=user_id)
-            row = c.fetchone()
-        if row is None:
-            return None
-        return StoredFile(row["content_type"], row["sha256"], bool(row["has_thumbnail"]))
-
-    def message(self, message_id: str, reader: str) -> MessageRecord | None:
-        """The message, if `reader` is in its chat (and the chat not deleted)."""
-        with self._read() as c:
-            self._run(c, "SELECT m.* FROM inbox_messages m JOIN inbox_members me"
-                         " ON me.chat_id = m.chat_id AND me.user_id = :reader"
-                         " JOIN inbox_chats c ON c.chat_id = m.chat_id AND c.deleted = 0"
-                         " WHERE m.message_id = :message", message=message_id, reader=reader)
-            row = c.fetchone()
-            if row is None:
-                return None
-            return _message(row, self._read_positions(c, row["chat_id"]))
-
-    def messages_by_id(self, message_ids: list[str]) -> tuple[dict[str, MessageRecord],
-                                                             dict[str, dict[str, int]]]:
-        """Many messages at once, and every member's unread count in their
-        chats (those still there): three queries, however many messages."""
-        if not message_ids:
-            return {}, {}
-        with self._read() as c:
-            ids = {f"m{n}": message_id for n, message_id in enumerate(message_ids)}
-            self._run(c, f"SELECT * FROM inbox_messages WHERE message_id IN ({_names(ids)})",
-                      **ids)
-            rows = c.fetchall()
-            chats = {f"c{n}": chat for n, chat in enumerate({row["chat_id"] for row in rows})}
-            read: dict[str, dict[str, int]] = {chat: {} for chat in chats.values()}
-            unread: dict[str, dict[str, int]] = {}
-            if chats:
-                self._run(c, "SELECT me.chat_id, me.user_id, me.read_seq, me.unread, c.deleted"
-                             " FROM inbox_members me JOIN inbox_chats c ON c.chat_id = me.chat_id"
-                             f" WHERE me.chat_id IN ({_names(chats)})", **chats)
-                for row in c.fetchall():
-                    read[row["chat_id"]][row["user_id"]] = row["read_seq"]
-                    if not row["deleted"]:
-                        unread.setdefault(row["chat_id"], {})[row["user_id"]] = row["unread"]
-        return {row["message_id"]: _message(row, read[row["chat_id"]]) for row in rows}, unread
-
-    def total_unread(self, user_id: str) -> int:
-        """What an app icon's badge shows."""
-        with self._read() as c:
-            self._run(c, "SELECT COALESCE(SUM(me.unread), 0) AS unread FROM inbox_members me"
-                         " JOIN inbox_chats c ON c.chat_id = me.chat_id"
-                         " WHERE me.user_id = :user AND c.deleted = 0", user=user_id)
-            return int(c.fetchone()["unread"])
-
-    def last_message_id(self, chat_id: str) -> str | None:
-        with self._read() as c:
-            self._run(c, "SELECT message_id FROM inbox_messages WHERE chat_id = :chat"
-                         " ORDER BY seq DESC LIMIT 1", chat=chat_id)
-            row = c.fetchone()
-        return row["message_id"] if row else None
-
-    def messages(self, chat_id: str, limit: int | None = None,
-                 before: str | None = None) -> list[MessageRecord]:
-        """Oldest first: the newest `limit` messages, before message `before` if given."""
-        with self._read() as c:
-            before_seq = None
-            if before is not None:
-                self._run(c, "SELECT seq FROM inbox_messages WHERE message_id = :message"
-                             " AND chat_id = :chat", message=before, chat=chat_id)
-                row = c.fetchone()
-                if row is None:
-                    raise MessageNotFoundError(before)
-                before_seq = row["seq"]
-            sql = "SELECT * FROM inbox_messages WHERE chat_id = :chat"
-            if before_seq is not None:
-                sql += " AND seq < :before"
-            sql += " ORDER BY seq DESC" + (" LIMIT :limit" if limit is not None else "")
-            self._run(c, sql, chat=chat_id, before=before_seq, limit=limit)
-            rows = c.fetchall()[::-1]
-            read = self._read_positions(c, chat_id)
-        return [_message(row, read) for row in rows]
-
-    def _read_positions(self, c, chat_id: str) -> dict[str, int]:
-        self._run(c, "SELECT user_id, read_seq FROM inbox_members WHERE chat_id = :chat",
-                  chat=chat_id)
-        return {row["user_id"]: row["read_seq"] for row in c.fetchall()}
-
-
-def _names(params: dict) -> str:
-    return ", ".join(f":{name}" for name in params)
-
-
-def _summary(row, members: list[str]) -> ChatSummary:
-    return ChatSummary(
-        chat_id=row["chat_id"], kind=row["kind"], name=row["name"], admin=row["admin"],
-        members=tuple(members), last_message=row["last_message"], unread=row["unread"],
-        created_at=row["created_at"], updated_at=row["updated_at"], muted=bool(row["muted"]),
-    )
-
-
-def _message(row, read_seq: dict[str, int]) -> MessageRecord:
-    others = [seq for user, seq in read_seq.items() if user != row["sender"]]
-    return MessageRecord(
-        message_id=row["message_id"], chat_id=row["chat_id"], sender=row["sender"],
-        content=row["content"], created_at=row["created_at"], updated_at=row["updated_at"],
-        is_read=bool(others) and all(seq >= row["seq"] for seq in others),
-        edited_at=row["edited_at"], deleted=bool(row["deleted"]),
-        attachments=tuple(row["attachments"].split()),
-    )
