@@ -11,7 +11,9 @@ expression. A frame that does not look like that is parsed as JSON."""
 import asyncio
 import ctypes
 import json
+import os
 import re
+import resource
 import signal
 import time
 import traceback
@@ -227,19 +229,24 @@ class Worker:
         prefix = f"l{self.figure}.w{self.index}"
         pairs = self._ready_pairs()
         want = SEND_REPLY[self.version]
-        replies, due_of, lag = [], {}, []
-        outstanding, saturated = 0, False
+        pending, due_of, lag = set(), {}, []
+        saturated, errors = False, 0
         max_backlog = max(10, rate / self.workers * max_backlog_s)
         known = len(self.delivered)
 
-        def answered(_):
-            nonlocal outstanding
-            outstanding -= 1
+        def answered(reply):
+            # Counted as it comes, not kept: a soak sends hundreds of thousands.
+            nonlocal errors
+            pending.discard(reply)
+            if reply.cancelled():
+                return
+            if reply.exception() is not None or reply.result()[0] == "error":
+                errors += 1
 
         for k, i in enumerate(range(self.index, count, self.workers)):
             if not pairs:
                 break
-            if k % 20 == 0 and max(outstanding,
+            if k % 20 == 0 and max(len(pending),
                                    len(due_of) - (len(self.delivered) - known)) > max_backlog:
                 saturated = True
                 break
@@ -254,24 +261,46 @@ class Worker:
             reply = pair["sender"].request(
                 "send_message", {"chat_id": pair["chat_id"], "content": f"bench {token} {due:.6f}"},
                 want)
-            outstanding += 1
+            pending.add(reply)
             reply.add_done_callback(answered)
-            replies.append(reply)
         deadline = time.time() + drain_s
         while time.time() < deadline and any(t not in self.delivered for t in due_of):
             await asyncio.sleep(0.05)
         latencies = [self.delivered[t] - due for t, due in due_of.items() if t in self.delivered]
-        done, _ = await asyncio.wait(replies, timeout=max(0.5, deadline - time.time())) \
-            if replies else (set(), set())
-        errors = sum(1 for r in done if r.exception() is not None or r.result()[0] == "error")
-        for reply in replies:
-            if not reply.done():
-                reply.cancel()
-            elif not reply.cancelled():
-                reply.exception()  # retrieved: no "never retrieved" warnings
+        if pending:
+            await asyncio.wait(set(pending), timeout=max(0.5, deadline - time.time()))
+        await asyncio.sleep(0)  # the done callbacks already scheduled run first
+        unanswered = len(pending)
+        for reply in list(pending):
+            reply.cancel()
         self._forget(prefix)
         return {"latencies": latencies, "sent": len(due_of), "errors": errors,
-                "unanswered": len(replies) - len(done), "lag": lag, "saturated": saturated}
+                "unanswered": unanswered, "lag": lag, "saturated": saturated}
+
+    async def storm(self, secret: str, version: int, clients: list[dict]) -> dict:
+        """clients: {"user", "port", "at"}; each connects at its own time `at`,
+        whatever the others do (as after a deploy), and stays connected. The
+        seconds from each one's start to its chat_list, and how late it started."""
+        self.secret, self.version = secret, version
+        seconds, lag, failures = [], [], []
+
+        async def one(spec):
+            await asyncio.sleep(max(0.0, spec["at"] - time.time()))
+            started = time.time()
+            lag.append(started - spec["at"])
+            client = Client(self, spec["user"], spec["port"], -1, "storm")
+            try:
+                await client.connect()
+            except Exception as error:
+                failures.append(f"{spec['user']}: {error!r}"[:300])
+                client.close()
+                return
+            self.clients.append(client)
+            seconds.append(client.ready.result() - started)
+
+        await asyncio.gather(*(one(spec) for spec in clients))
+        return {"seconds": seconds, "lag": lag, "errors": len(failures),
+                "failures": failures[:3]}
 
     async def samples(self, count: int, text: str) -> dict:
         """The first pair's sender sends `count` messages one after the other;
@@ -313,10 +342,23 @@ def _die_with_parent() -> None:
         pass
 
 
+def _raise_open_files() -> None:
+    """Soft RLIMIT_NOFILE up to the hard limit: a storm holds thousands of
+    connections in one worker (the coordinator raised its own already; this
+    holds when a worker is started some other way)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
+
+
 def main(connection, index: int, workers: int) -> None:
     """The worker process: answers commands from the pipe until "exit"."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
+    _raise_open_files()
     try:
         import uvloop  # optional
         uvloop.install()
@@ -337,6 +379,9 @@ async def _serve(connection, worker: Worker) -> None:
             incoming.put_nowait(("exit", {}))
 
     loop.add_reader(connection.fileno(), readable)
+    # uvloop makes a watched descriptor non-blocking; a big result must still
+    # be sent whole.
+    os.set_blocking(connection.fileno(), True)
     while True:
         command, arguments = await incoming.get()
         if command == "exit":

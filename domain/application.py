@@ -37,6 +37,7 @@ class Messenger(DeviceUseCases, SavingApplication):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50}
+    uncached = (Message,)  # one per message sent: they would push the chats out
 
     @property
     def support_user(self) -> str:

@@ -1,76 +1,107 @@
-"""How a use case's aggregates are stored: saves made at the same time share
-one transaction (group commit), a conflicting save decides again, and the
-domain events go to the recorder, which writes the read model with them."""
+"""How a use case's aggregates are stored: by the process's one writer
+(domain/writer.py), which decides and commits together what arrives
+together, and hands the domain events to the recorder, which writes the read
+model with them."""
 
-import threading
+import contextvars
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError
 
-from domain.group_commit import BatchConflictError, GroupCommit
+from domain.writer import Build, Saved, Writer
 
-SAVE_ATTEMPTS = 3
+__all__ = ["Saved", "SavingApplication"]
 
-
-@dataclass(frozen=True)
-class Saved:
-    """What a command stored: the id it is about and the notification
-    positions of its events (empty when there was nothing to change)."""
-
-    id: UUID | None = None
-    positions: tuple[int, ...] = ()
-    created: bool = False  # the aggregate it is about did not exist before
+# Set while submit() runs a use case: its save then returns the writer's
+# future instead of waiting for it.
+_SUBMITTING = contextvars.ContextVar("submitting", default=False)
 
 
 class SavingApplication(Application[UUID]):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._group = GroupCommit(self.save)
-        self._in_turn = threading.Lock()
+    """Its aggregate cache is not fast-forwarded by a query on every read:
+    the writer's thread is the only one in this process that stores events,
+    so the cache is current but for what other processes stored, which is
+    evicted before each batch is decided (one query)."""
+
+    uncached: tuple[type, ...] = ()  # aggregates made once and seldom read again
+
+    def __init__(self, env=None, **kwargs):
+        super().__init__({**(env or {}), "AGGREGATE_CACHE_FASTFORWARD": "n"}, **kwargs)
+        self._seen = self.recorder.max_notification_id() or 0  # looked at up to here
+        self._own: set[int] = set()  # positions this process stored after _seen
+        self._writer = Writer(self.save, self._forget_changed_elsewhere)
+
+    def submit(self, use_case: Callable[..., Saved], *args: Any) -> "Future[Saved]":
+        """Runs a use case without waiting for its save: for an event loop,
+        which awaits the future. Its checks before the save are CPU only."""
+        token = _SUBMITTING.set(True)
+        try:
+            return use_case(*args)
+        except Exception as error:
+            failed: Future = Future()
+            failed.set_exception(error)
+            return failed
+        finally:
+            _SUBMITTING.reset(token)
+
+    def close(self) -> None:
+        self._writer.close()
+        super().close()
 
     def _exists(self, aggregate_id: UUID) -> bool:
         try:
-            self.repository.get(aggregate_id)
+            self.repository.get(aggregate_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return False
         return True
 
     def _record(self, processing_event):
         """Hands the domain events themselves to the recorder, which writes
-        the read model from them in the transaction that stores them."""
+        the read model from them in the transaction that stores them; then
+        caches what it saved (the library's _record, but for `uncached`)."""
         processing_event.saved_kwargs["events_to_project"] = processing_event.events
         # and how to read back events stored without it, should it find any
         processing_event.saved_kwargs["to_domain_event"] = self.mapper.to_domain_event
-        return super()._record(processing_event)
+        recordings = self.events.put(processing_event.events, tracking=processing_event.tracking,
+                                     **processing_event.saved_kwargs)
+        self._own.update(recording.notification.id for recording in recordings)
+        for aggregate_id, aggregate in processing_event.aggregates.items():
+            if not isinstance(aggregate, self.uncached):
+                self.repository.cache.put(aggregate_id, aggregate)
+            else:  # a read may have cached it: the next one reads it again
+                self._evict(aggregate_id)
+        return recordings
+
+    def _evict(self, aggregate_id: UUID) -> None:
+        try:
+            self.repository.cache.get(aggregate_id, evict=True)
+        except KeyError:
+            pass
+
+    def _forget_changed_elsewhere(self) -> None:
+        """Evicts from the cache what other processes stored since the last look."""
+        top = self.recorder.max_notification_id() or 0
+        start = self._seen + 1
+        while start <= top:
+            page = self.recorder.select_notifications(start=start, limit=1000, stop=top)
+            if not page:
+                break
+            for notification in page:
+                if notification.id not in self._own:
+                    self._evict(notification.originator_id)
+            start = page[-1].id + 1
+        self._own = {position for position in self._own if position > top}
+        self._seen = max(self._seen, top)
 
     def _save(self, build: Callable[[], tuple[UUID, list[Aggregate]]]) -> Saved:
-        """Saves the aggregates build() returns with the id they are about; a
-        concurrent writer of the same aggregate (two first connections, two
-        requests for one direct chat) makes it load and decide again."""
-        alone, conflicts = False, 0
-        while True:
-            try:
-                if alone:
-                    # Those whose batch conflicted decide again one at a time, so
-                    # they cannot conflict with each other again.
-                    with self._in_turn:
-                        about, aggregates = build()
-                        recordings = self.save(*aggregates)
-                else:
-                    about, aggregates = build()
-                    recordings = self._group.save(aggregates)
-            except BatchConflictError:
-                alone = True  # another's conflict, perhaps: decide again, without them
-                continue
-            except RecordConflictError:
-                conflicts += 1
-                if conflicts == SAVE_ATTEMPTS:
-                    raise
-                continue
-            created = any(r.domain_event.originator_id == about
-                          and r.domain_event.originator_version == 1 for r in recordings)
-            return Saved(about, tuple(r.notification.id for r in recordings), created)
+        """Has the writer decide (build() loads, commands and returns the id
+        it is about with the aggregates to save) and save; a concurrent writer
+        of the same aggregate in another process makes it decide again."""
+        future = self._writer.submit(build)
+        if _SUBMITTING.get():
+            return future  # type: ignore[return-value]  # submit() hands it on
+        return future.result()

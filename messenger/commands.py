@@ -1,28 +1,23 @@
-"""Runs blocking store calls off the IOLoop, and remembers which connection
-caused which event so live delivery can leave the requester to its reply."""
+"""Runs blocking store calls off the IOLoop, hands use cases to the
+application's writer, and remembers which connection caused which event so
+live delivery can leave the requester to its reply."""
 
 import asyncio
 import contextvars
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
+from functools import partial
 from typing import Any
 
-from domain.saving import Saved
-
-
-class _Flight:
-    """A command on its way: whether a thread has started it, and when it is over."""
-
-    def __init__(self, done: asyncio.Future):
-        self.started = False
-        self.done = done
+from domain.saving import Saved, SavingApplication
 
 
 class Commands:
-    def __init__(self, executor: Executor):
+    def __init__(self, app: SavingApplication, executor: Executor):
+        self._app = app
         self._executor = executor
-        self._in_flight: set[_Flight] = set()
+        self._in_flight: dict[asyncio.Future, Future] = {}
         self._origins: dict[int, Any] = {}
         self._origins_lock = threading.Lock()  # written by store threads, read on the IOLoop
 
@@ -32,40 +27,41 @@ class Commands:
             executor or self._executor, contextvars.copy_context().run, function, *args)
 
     async def run(self, origin: Any, command: Callable[..., Saved], *args) -> Saved:
-        """Runs a command of the application on behalf of `origin`."""
-        flight = _Flight(asyncio.get_running_loop().create_future())
-        self._in_flight.add(flight)
-
-        def running() -> Saved:
-            flight.started = True
-            saved = command(*args)
-            # Recorded by the thread itself, as soon as the positions are known:
-            # usually long before live delivery asks. Under the lock, as the
-            # IOLoop reads and prunes the dict in origins_of.
-            with self._origins_lock:
-                for position in saved.positions:
-                    self._origins[position] = origin
-            return saved
-
+        """Runs a use case of the application on behalf of `origin`: its
+        checks here, its decision and save on the writer's thread."""
+        submitted = self._app.submit(command, *args)
+        submitted.add_done_callback(partial(self._record_origin, origin))
+        done = asyncio.wrap_future(submitted)
+        self._in_flight[done] = submitted
         try:
-            return await self.query(running)
+            return await done
         finally:
-            self._in_flight.discard(flight)
-            flight.done.set_result(None)
+            del self._in_flight[done]
+
+    def _record_origin(self, origin: Any, submitted: Future) -> None:
+        # On the writer's thread, as soon as the positions are known: usually
+        # long before live delivery asks. Under the lock, as the IOLoop reads
+        # and prunes the dict in origins_of.
+        if submitted.cancelled() or submitted.exception() is not None:
+            return
+        with self._origins_lock:
+            for position in submitted.result().positions:
+                self._origins[position] = origin
 
     async def origins_of(self, positions: list[int]) -> dict[int, Any]:
         """The connections whose commands stored these positions, where one here did.
 
         A position not recorded yet was stored by another process, or by a
-        command whose thread has not got to recording it. Such a command had
-        started before the event was committed, so waiting for the commands
-        started now (not for those still queued) is enough."""
+        command whose save has not been answered yet. Such a command's batch
+        had taken it before the event was committed, so waiting for the
+        commands taken now (not for those still queued) is enough."""
         with self._origins_lock:
             missing = any(position not in self._origins for position in positions)
         if missing:
-            started = [flight.done for flight in self._in_flight if flight.started]
-            if started:
-                await asyncio.wait(started)
+            taken = [done for done, submitted in self._in_flight.items()
+                     if getattr(submitted, "taken", True)]
+            if taken:
+                await asyncio.wait(taken)
         with self._origins_lock:
             found = {position: self._origins.pop(position) for position in positions
                      if position in self._origins}

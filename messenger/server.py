@@ -57,8 +57,9 @@ class MessengerServer:
         config = self.config
         loop = tornado.ioloop.IOLoop.current()
         self._executor = ThreadPoolExecutor(config.database_threads, "store")
-        self.commands = Commands(self._executor)
-        self.store = await self.commands.query(Store, config)
+        self.store = await asyncio.get_running_loop().run_in_executor(
+            self._executor, Store, config)
+        self.commands = Commands(self.store.app, self._executor)
         frames = Frames(self.store.view, config.messages_window)
         self.fanout = Fanout(self.connections, self.commands, frames)
         self.fanout.start()

@@ -48,6 +48,7 @@ from messenger.requests import (
     UnregisterDevice,
 )
 from messenger.strings import loggable
+from projections.inbox import posted_record
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,8 @@ class Session:
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
                                             content, sender_fio or connection.user_name,
                                             source_key, attachments)
+                if version == 2 and saved.events:  # stored now: the reply is what it wrote
+                    return [shapes.message_frame("message_new", posted_record(saved.events[-1]))]
                 return await query(self._frames.message_reply, user_id, str(saved.id),
                                    "message_new", version)
             case EditMessage(message_id, content):

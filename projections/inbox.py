@@ -20,7 +20,8 @@ from domain.upload import Upload
 from domain.user import User
 from projections.changes import (
     CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, READ, Change)
-from projections.inbox_view import InboxView
+from projections.inbox_reads import MessageRecord
+from projections.inbox_view import InboxView, Post
 
 
 # A change older than this is not delivered live: a rebuild replaying history
@@ -28,9 +29,29 @@ from projections.inbox_view import InboxView
 LIVE_WINDOW_S = 300
 
 
+def _runs_of_posts(batch: list[tuple[Any, Tracking]]) -> list[list[tuple[Any, Tracking]]]:
+    """The batch in order, messages posted in a row together, every other event alone."""
+    runs: list[list[tuple[Any, Tracking]]] = []
+    for item in batch:
+        if runs and isinstance(item[0], Message.Posted) and isinstance(runs[-1][0][0], Message.Posted):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
 def stamp(moment: datetime) -> str:
     """Fixed-width UTC ISO-8601, so stored stamps also sort as text."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def posted_record(event: Message.Posted) -> MessageRecord:
+    """The message as messages_posted writes it: for the sender's reply,
+    without reading back what its own transaction wrote."""
+    at = stamp(event.timestamp)
+    return MessageRecord(message_id=str(event.originator_id), chat_id=str(event.chat_id),
+                         sender=event.sender, content=event.content, created_at=at,
+                         updated_at=at, is_read=False, attachments=tuple(event.attachments))
 
 
 class InboxProjection(Projection[InboxView]):
@@ -56,15 +77,29 @@ class InboxProjection(Projection[InboxView]):
         head = batch[-1][1].notification_id
         with self.view.batch(c):
             changes = []
-            for event, tracking in batch:
+            for run in _runs_of_posts(batch):
                 self._local.changes = []
-                self.process_event(event, tracking)
-                if event.timestamp >= live_since:
-                    at_us = int(event.timestamp.timestamp() * 1e6)
-                    changes.extend(replace(change, at_us=at_us)
-                                   for change in self._local.changes if change.what)
+                if isinstance(run[0][0], Message.Posted):
+                    self.messages_posted(run)  # one change per message
+                    caused = zip((event for event, _ in run), self._local.changes)
+                else:
+                    self.process_event(*run[0])
+                    caused = ((run[0][0], change) for change in self._local.changes)
+                for event, change in caused:
+                    if change.what and event.timestamp >= live_since:
+                        changes.append(replace(
+                            change, at_us=int(event.timestamp.timestamp() * 1e6)))
             self.view.record_changes(c, changes, batch[0][1].notification_id, head)
         return head
+
+    def messages_posted(self, run: list[tuple[Message.Posted, Tracking]]) -> None:
+        """Messages in a row are written together (on PostgreSQL, one round trip)."""
+        posts = [Post(str(event.chat_id), str(event.originator_id), event.sender, event.content,
+                      list(event.attachments), stamp(event.timestamp), tracking)
+                 for event, tracking in run]
+        for post, members in zip(posts, self.view.post_messages(posts)):
+            self._changed(Change(post.tracking.notification_id, post.chat_id, MESSAGE_NEW,
+                                 tuple(members), message_id=post.message_id))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -126,14 +161,6 @@ class InboxProjection(Projection[InboxView]):
         members = self.view.remove_members(chat_id, [event.user], event.admin, tracking)
         self._changed(Change(tracking.notification_id, chat_id, CHAT, tuple(members),
                              (event.user,)))
-
-    @process_event.register
-    def message_posted(self, event: Message.Posted, tracking: Tracking) -> None:
-        chat_id, message_id = str(event.chat_id), str(event.originator_id)
-        members = self.view.post_message(chat_id, message_id, event.sender, event.content,
-                                         list(event.attachments), stamp(event.timestamp), tracking)
-        self._changed(Change(tracking.notification_id, chat_id, MESSAGE_NEW, tuple(members),
-                             message_id=message_id))
 
     @process_event.register
     def message_edited(self, event: Message.Edited, tracking: Tracking) -> None:

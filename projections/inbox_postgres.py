@@ -1,11 +1,51 @@
-from projections.inbox_view import InboxView
-from projections.sql_view import PostgresView
+from projections.inbox_view import InboxView, Post
+from projections.sql_view import PostgresView, storable
 
 # The event recorder NOTIFYs this channel in every inserting transaction, and
 # the inbox is written in that transaction: a listener woken by it finds the
 # changes committed (messenger/change_feed.py).
 CHANNEL = "messenger_events"
 
+# InboxView.post_message in one statement: the chat's next seq, the message,
+# and the members' unread and read positions, returning the members.
+POST_MESSAGE = (
+    "WITH chat AS (UPDATE inbox_chats SET last_seq = last_seq + 1,"
+    " last_message = %(content)s, updated_at = %(at)s, activity = %(activity)s"
+    " WHERE chat_id = %(chat)s AND deleted = 0 RETURNING last_seq),"
+    " message AS (INSERT INTO inbox_messages (chat_id, seq, message_id, sender, content,"
+    " created_at, updated_at, attachments) SELECT %(chat)s, last_seq, %(message)s, %(sender)s,"
+    " %(content)s, %(at)s, %(at)s, %(attachments)s FROM chat)"
+    " UPDATE inbox_members m SET"
+    " unread = CASE WHEN m.user_id = %(sender)s THEN 0 ELSE m.unread + 1 END,"
+    " read_seq = CASE WHEN m.user_id = %(sender)s THEN chat.last_seq ELSE m.read_seq END"
+    " FROM chat WHERE m.chat_id = %(chat)s RETURNING m.user_id, m.position"
+)
+
 
 class PostgresInboxView(PostgresView, InboxView):
-    pass
+    def post_messages(self, posts: list[Post]) -> list[list[str]]:
+        """One statement per message, all sent before any answer is read:
+        a batch of messages costs one round trip, not three per message."""
+        with self._write(posts[-1].tracking) as c:
+            # A cursor each: in the recorder's pipeline, every statement is
+            # sent at once and each result waits on its own cursor.
+            cursors = []
+            for post in posts:
+                cursor = c.connection.cursor(row_factory=c.row_factory)
+                cursor.execute(POST_MESSAGE, storable(
+                    {"chat": post.chat_id, "message": post.message_id, "sender": post.sender,
+                     "content": post.content, "at": post.at,
+                     "activity": post.tracking.notification_id,
+                     "attachments": " ".join(post.attachments)}))
+                cursors.append(cursor)
+            members = []
+            for cursor in cursors:
+                members.append([row["user_id"] for row in
+                                sorted(cursor.fetchall(), key=lambda row: row["position"])])
+                cursor.close()
+            for post in posts:
+                for upload_id in post.attachments:
+                    self._run(c, "INSERT INTO inbox_attachments VALUES (:upload, :message, :chat)"
+                                 " ON CONFLICT DO NOTHING", upload=upload_id,
+                              message=post.message_id, chat=post.chat_id)
+            return members

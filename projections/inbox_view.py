@@ -4,6 +4,8 @@ comes from and commits rows and tracking in one transaction; the reads are in
 projections/inbox_reads.py. Backends differ only in placeholders and table
 creation (projections/sql_view.py)."""
 
+from typing import NamedTuple
+
 from eventsourcing.persistence import Tracking
 
 from projections import changes
@@ -49,6 +51,18 @@ RECOUNT_UNREAD = (
     " AND m.seq > inbox_members.read_seq AND m.sender <> inbox_members.user_id"
     " AND m.deleted = 0)"
 )
+
+
+class Post(NamedTuple):
+    """A message to write: post_message's arguments."""
+
+    chat_id: str
+    message_id: str
+    sender: str
+    content: str
+    attachments: list[str]
+    at: str
+    tracking: Tracking
 
 
 class InboxView(InboxReads, ChangeLog, SQLView):
@@ -130,6 +144,10 @@ class InboxView(InboxReads, ChangeLog, SQLView):
                          " WHERE chat_id = :chat RETURNING user_id, position",
                       chat=chat_id, seq=seq, sender=sender)
             return [row["user_id"] for row in sorted(c.fetchall(), key=lambda r: r["position"])]
+
+    def post_messages(self, posts: list["Post"]) -> list[list[str]]:
+        """Many at once, in order: each one's members (none if its chat is gone)."""
+        return [self.post_message(*post) for post in posts]
 
     def read_up_to(self, chat_id: str, user_id: str, message_id: str,
                    tracking: Tracking) -> list[str]:

@@ -15,13 +15,13 @@ SENDERS = 12
 async def test_concurrent_sends_share_commits_and_each_is_acknowledged_with_its_own(harness):
     app = harness.server.store.app
     batches: list[int] = []
-    save = app._group._save
+    save = app._writer._save
 
     def counted(*aggregates):
         batches.append(len(aggregates))
         return save(*aggregates)
 
-    app._group._save = counted
+    app._writer._save = counted
     users = [f"user{n}" for n in range(SENDERS)]
     clients = [await harness.connect(user) for user in users]
     [created] = await clients[0].call("create_chat", {

@@ -19,13 +19,13 @@ async def test_an_event_the_view_cannot_take_is_not_stored_and_a_retry_works(har
     assert await health(harness) == 200
     alice = await harness.connect("alice")
     view = harness.server.store.view
-    original = view.post_message
+    original = view.post_messages
 
     def fails_once(*args, **kwargs):
-        view.post_message = original
+        view.post_messages = original
         raise ConnectionError("the database went away for a moment")
 
-    view.post_message = fails_once
+    view.post_messages = fails_once
     [error] = await alice.call("send_message", {"chat_id": alice.support_chat_id,
                                                 "content": "lost?", "client_msg_id": "m1"})
     assert error["data"]["code"] == "unavailable"

@@ -68,7 +68,7 @@ class Server:
         storage = LocalFileStorage(self.files)
         socket, self.port = tornado.testing.bind_unused_port()
         web = tornado.web.Application(
-            routes(TOKENS, Commands(self.executor), self.app, storage, max_bytes, self.can_read,
+            routes(TOKENS, Commands(self.app, self.executor), self.app, storage, max_bytes, self.can_read,
                    decoding=self.decoding))
         self.http = tornado.httpserver.HTTPServer(web)
         self.http.add_sockets([socket])
