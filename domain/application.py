@@ -131,7 +131,7 @@ class Messenger(DeviceUseCases, SavingApplication):
                 if earlier.chat_id != chat_id:
                     raise InvalidChatError("that id was already used for a message in another chat")
                 return earlier.id, []
-            chat = self._chat(chat_id)
+            chat = self._chat(chat_id, to_change=False)
             chat.check_can_post(sender)
             for upload_id in attachments:
                 self._check_own_upload(sender, upload_id)
@@ -213,7 +213,7 @@ class Messenger(DeviceUseCases, SavingApplication):
 
     def mark_read(self, chat_id: UUID, user_id: str, message_id: UUID) -> Saved:
         def reading():
-            self._chat(chat_id).check_member(user_id)
+            self._chat(chat_id, to_change=False).check_member(user_id)
             try:
                 message = self.repository.get(message_id)
             except AggregateNotFoundError:
@@ -231,7 +231,7 @@ class Messenger(DeviceUseCases, SavingApplication):
 
     def mute_chat(self, user_id: str, chat_id: UUID, muted: bool) -> Saved:
         def muting():
-            self._chat(chat_id).check_member(user_id)
+            self._chat(chat_id, to_change=False).check_member(user_id)
             try:
                 preferences = self.repository.get(ids.preferences_id(chat_id, user_id))
             except AggregateNotFoundError:
@@ -279,7 +279,7 @@ class Messenger(DeviceUseCases, SavingApplication):
         if not isinstance(message, Message) or message.is_deleted:
             raise MessageNotFoundError(message_id)
         try:
-            chat = self._chat(message.chat_id)
+            chat = self._chat(message.chat_id, to_change=False)
             if reader is not None:
                 chat.check_member(reader)
         except ChatNotFoundError:
@@ -288,9 +288,11 @@ class Messenger(DeviceUseCases, SavingApplication):
             raise MessageNotFoundError(message_id)
         return message
 
-    def _chat(self, chat_id: UUID) -> Chat:
+    def _chat(self, chat_id: UUID, to_change: bool = True) -> Chat:
+        """Only a chat to change is copied from the cache (the library's
+        guard against a command that fails half-way); one only read is not."""
         try:
-            chat = self.repository.get(chat_id)
+            chat = self.repository.get(chat_id, deepcopy_from_cache=to_change)
         except AggregateNotFoundError:
             raise ChatNotFoundError(chat_id) from None
         if not isinstance(chat, Chat):

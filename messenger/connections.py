@@ -16,6 +16,9 @@ class Connection(Protocol):
 
     def send(self, text: str) -> None: ...
 
+    def open_with(self, text: str) -> None:
+        """Sends the first frame (the chat list), then what waited for it."""
+
 
 class Connections:
     def __init__(self) -> None:

@@ -102,6 +102,9 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
         self._tokens = tokens
         self._max_pending_bytes = max_pending_bytes
         self._pending_bytes = 0
+        # Live frames wait here until the chat list has gone: a client's
+        # first frame is always its chat list.
+        self._held: list[str] | None = []
 
     def check_origin(self, origin: str) -> bool:
         # Clients authenticate with a token, never a cookie, so a page on
@@ -153,10 +156,19 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
             tornado.ioloop.IOLoop.current().remove_timeout(self._expiry)
         self._session.disconnected(self)
 
+    def open_with(self, text: str) -> None:
+        """Sends the first frame, then the live frames that waited for it."""
+        held, self._held = self._held or [], None
+        for frame in [text, *held]:
+            self.send(frame)
+
     def send(self, text: str) -> None:
         """Queues a frame. A client that stops reading is let go once
         max_pending_bytes wait for it, so it slows nobody and holds no memory."""
         if self.ws_connection is None or self.ws_connection.is_closing():
+            return
+        if self._held is not None:
+            self._held.append(text)
             return
         if self._pending_bytes > self._max_pending_bytes:
             log.warning("closing a connection of %s: it does not read", self.user_id)

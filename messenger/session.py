@@ -94,7 +94,7 @@ class Session:
                                  identity.name)
         chat_list = await self._commands.query(self._frames.chat_list, identity.user_id,
                                                connection.version)
-        connection.send(protocol.encode(chat_list))
+        connection.open_with(protocol.encode(chat_list))
 
     def disconnected(self, connection: Connection) -> None:
         self._connections.discard(connection)
