@@ -3,6 +3,8 @@ import asyncio
 import signal
 import sys
 
+import uvloop
+
 from messenger import config as settings
 from messenger import logs
 from messenger.auth import Tokens
@@ -70,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         return audit_command(config, args)
     if args.command == "followers":
         return followers_cli.followers_command(config, args)
-    return asyncio.run(_serve(config, args.host, args.port))
+    # uvloop: the event loop in C (asyncio's own Python loop was a tenth of the CPU).
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(_serve(config, args.host, args.port))
 
 
 async def _serve(config: settings.Config, host: str | None, port: int | None) -> int:

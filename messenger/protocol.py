@@ -6,6 +6,8 @@ import json
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from domain.device import PLATFORMS
 from messenger import strings
 from messenger.requests import (
@@ -272,7 +274,11 @@ def error_frame(code: str, message: str, request_type: str, **extra) -> dict:
             "data": {"code": code, "message": message, "request_type": request_type, **extra}}
 
 
-def encode(frame: dict, request_id: Any = None) -> str:
+def encode(frame: dict, request_id: Any = None) -> bytes:
+    """UTF-8 JSON, which the socket sends as a text frame."""
     if request_id is not None:
         frame = {**frame, "request_id": request_id}
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return orjson.dumps(frame)
+    except TypeError:  # an integer request_id beyond 64 bits, echoed as it came
+        return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode()

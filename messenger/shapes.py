@@ -107,7 +107,7 @@ def _newest_that_fit(data: list[dict], budget: int, chat_size: int) -> list[dict
 
 
 def _size(value) -> int:
-    return len(encode(value).encode())
+    return len(encode(value))  # UTF-8 bytes, as sent
 
 
 # --- version 2: deltas --------------------------------------------------------
