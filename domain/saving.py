@@ -9,7 +9,7 @@ from concurrent.futures import Future
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 
 from domain.writer import Build, Saved, Writer
@@ -58,6 +58,19 @@ class SavingApplication(Application[UUID]):
         except AggregateNotFoundError:
             return False
         return True
+
+    def save(self, *aggregates: Aggregate, **kwargs: Any) -> list:
+        """The library's save, for aggregates only: without its check of each
+        object against typing protocols (a tenth of the writer's time)."""
+        processing_event = ProcessingEvent()
+        for aggregate in aggregates:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
 
     def _record(self, processing_event):
         """Hands the domain events themselves to the recorder, which writes

@@ -20,6 +20,9 @@ class Commands:
         self._in_flight: dict[asyncio.Future, Future] = {}
         self._origins: dict[int, Any] = {}
         self._origins_lock = threading.Lock()  # written by store threads, read on the IOLoop
+        self._answers: list[tuple[asyncio.Future, Future]] = []  # saved, not yet told
+        self._answers_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def query(self, function: Callable, *args, executor: Executor | None = None) -> Any:
         # In the caller's context, so what it logs carries the request's id.
@@ -29,24 +32,41 @@ class Commands:
     async def run(self, origin: Any, command: Callable[..., Saved], *args) -> Saved:
         """Runs a use case of the application on behalf of `origin`: its
         checks here, its decision and save on the writer's thread."""
+        self._loop = asyncio.get_running_loop()
+        done = self._loop.create_future()
         submitted = self._app.submit(command, *args)
-        submitted.add_done_callback(partial(self._record_origin, origin))
-        done = asyncio.wrap_future(submitted)
         self._in_flight[done] = submitted
+        submitted.add_done_callback(partial(self._saved, origin, done))
         try:
             return await done
         finally:
             del self._in_flight[done]
 
-    def _record_origin(self, origin: Any, submitted: Future) -> None:
-        # On the writer's thread, as soon as the positions are known: usually
-        # long before live delivery asks. Under the lock, as the IOLoop reads
-        # and prunes the dict in origins_of.
-        if submitted.cancelled() or submitted.exception() is not None:
-            return
-        with self._origins_lock:
-            for position in submitted.result().positions:
-                self._origins[position] = origin
+    def _saved(self, origin: Any, done: asyncio.Future, submitted: Future) -> None:
+        """On the writer's thread, as soon as the positions are known (usually
+        long before live delivery asks): records the origin, and hands the
+        outcome to the IOLoop, a whole batch's in one wake-up."""
+        if submitted.exception() is None:
+            with self._origins_lock:  # the IOLoop reads and prunes it in origins_of
+                for position in submitted.result().positions:
+                    self._origins[position] = origin
+        with self._answers_lock:
+            first = not self._answers
+            self._answers.append((done, submitted))
+        if first:
+            self._loop.call_soon_threadsafe(self._answer)
+
+    def _answer(self) -> None:
+        with self._answers_lock:
+            answers, self._answers = self._answers, []
+        for done, submitted in answers:
+            if done.done():  # the request was cancelled meanwhile
+                continue
+            error = submitted.exception()
+            if error is None:
+                done.set_result(submitted.result())
+            else:
+                done.set_exception(error)
 
     async def origins_of(self, positions: list[int]) -> dict[int, Any]:
         """The connections whose commands stored these positions, where one here did.
