@@ -42,9 +42,11 @@ class AuditProjection(Projection[AuditView]):
 
     def process_batch(self, batch: list[tuple[object, Tracking, Notification]]) -> None:
         """One transaction per batch, hashing the stored events the batch came with."""
+        entries = [(chat_of(domain_event), stored, users_in(domain_event), tracking)
+                   for domain_event, tracking, stored in batch]
         with self.view.batch():
-            for domain_event, tracking, stored in batch:
-                self._index(domain_event, stored, tracking)
+            self.view.append_all([entry for entry in entries if entry[0] is not None],
+                                 batch[-1][1])
 
     def process_event(self, domain_event, tracking: Tracking) -> None:
         self._index(domain_event, self._stored(tracking.notification_id), tracking)

@@ -6,7 +6,7 @@ import hashlib
 
 from eventsourcing.persistence import StoredEvent, Tracking
 
-from projections.sql_view import PostgresView, SQLiteView, SQLView
+from projections.sql_view import PostgresView, SQLiteView, SQLView, storable
 
 GENESIS = "0" * 64
 
@@ -40,18 +40,36 @@ class AuditView(SQLView):
 
     def append(self, chat_id: str, stored: StoredEvent, users: list[str],
                tracking: Tracking) -> None:
+        self.append_all([(chat_id, stored, users, tracking)], tracking)
+
+    def append_all(self, entries: list[tuple[str, StoredEvent, list[str], Tracking]],
+                   tracking: Tracking) -> None:
+        """Many events at once: each chat's head is read once, the rows go in
+        one executemany each."""
         with self._write(tracking) as c:
-            self._run(c, "SELECT seq, hash FROM audit_chain WHERE chat_id = :chat"
-                         " ORDER BY seq DESC LIMIT 1", chat=chat_id)
-            head = c.fetchone()
-            seq, previous = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
-            self._run(c, "INSERT INTO audit_chain VALUES (:chat, :seq, :notification, :originator,"
-                         " :version, :hash)", chat=chat_id, seq=seq,
-                      notification=tracking.notification_id, originator=str(stored.originator_id),
-                      version=stored.originator_version, hash=event_hash(previous, stored))
-            for user in users:
-                self._run(c, "INSERT INTO audit_memberships VALUES (:user, :chat)"
-                             " ON CONFLICT DO NOTHING", user=user, chat=chat_id)
+            heads: dict[str, tuple[int, str]] = {}
+            chain, memberships = [], []
+            for chat_id, stored, users, entry_tracking in entries:
+                if chat_id not in heads:
+                    self._run(c, "SELECT seq, hash FROM audit_chain WHERE chat_id = :chat"
+                                 " ORDER BY seq DESC LIMIT 1", chat=chat_id)
+                    head = c.fetchone()
+                    heads[chat_id] = (head["seq"], head["hash"]) if head else (0, GENESIS)
+                seq, previous = heads[chat_id]
+                heads[chat_id] = seq + 1, event_hash(previous, stored)
+                chain.append({"chat": chat_id, "seq": seq + 1,
+                              "notification": entry_tracking.notification_id,
+                              "originator": str(stored.originator_id),
+                              "version": stored.originator_version, "hash": heads[chat_id][1]})
+                memberships.extend(storable({"user": user, "chat": chat_id}) for user in users)
+            if chain:
+                c.executemany(self.placeholders(
+                    "INSERT INTO audit_chain VALUES (:chat, :seq, :notification, :originator,"
+                    " :version, :hash)"), chain)
+            if memberships:
+                c.executemany(self.placeholders(
+                    "INSERT INTO audit_memberships VALUES (:user, :chat) ON CONFLICT DO NOTHING"),
+                    memberships)
 
     def chain(self, chat_id: str):
         """The chat's chain, in order, a page at a time (a chat may be long)."""

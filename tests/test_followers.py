@@ -240,18 +240,18 @@ async def test_a_skipped_post_is_passed_over_and_the_chat_audit_shows_who_skippe
 async def test_the_audit_index_names_the_exact_event_and_can_skip_it(
         harness, standin, slow_retries, monkeypatch):
     view = harness.server.store.audit_view
-    original = view.append
+    original = view.append_all
     slowed = []
 
-    def refuses_renames(chat_id, stored, users, tracking):
+    def refuses_renames(entries, tracking):
         if not slowed:
             slowed.append(True)
             time.sleep(1.0)  # meanwhile the events to come pile up: the rename is in a batch
-        if stored.topic.endswith("Chat.Renamed"):
+        if any(stored.topic.endswith("Chat.Renamed") for _, stored, _, _ in entries):
             raise ValueError("the audit index cannot take this")
-        return original(chat_id, stored, users, tracking)
+        return original(entries, tracking)
 
-    monkeypatch.setattr(view, "append", refuses_renames)
+    monkeypatch.setattr(view, "append_all", refuses_renames)
     alice = await harness.connect("alice")
     [created] = await alice.call("create_chat", {"with_user_id": [{"user_id": "bob"}]})
     chat_id = created["data"][0]["chat_id"]
