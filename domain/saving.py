@@ -99,6 +99,8 @@ class SavingApplication(Application[UUID]):
         """Evicts from the cache what other processes stored since the last look."""
         top = self.recorder.max_notification_id() or 0
         start = self._seen + 1
+        if sum(1 for position in self._own if start <= position <= top) == top - start + 1:
+            start = top + 1  # all of them this process's own: nothing to read
         while start <= top:
             page = self.recorder.select_notifications(start=start, limit=1000, stop=top)
             if not page:
