@@ -6,7 +6,8 @@ line per figure, and always stops what it started. See bench/README.md.
 
 This module runs the phases in turn; the figures are in live.py (ceiling,
 rss, throughput, latency, scaling), soak.py, storm.py and stored.py (history,
-chat_list); the processes in processes.py, the bench's own store in local.py."""
+chat_list) and audit_catchup.py (audit); the processes in processes.py, the
+bench's own store in local.py."""
 
 import argparse
 import os
@@ -28,8 +29,8 @@ from storm import StormFigure
 from stored import StoredFigures
 
 FIGURES = ("throughput", "latency", "history", "chat_list", "rss", "scaling", "statements",
-           "storm", "soak")
-DEFAULT_FIGURES = FIGURES[:7]  # storm and soak take minutes: only when named
+           "audit", "storm", "soak")
+DEFAULT_FIGURES = FIGURES[:8]  # storm and soak take minutes: only when named
 LIVE = {"throughput", "latency", "rss", "scaling", "soak"}
 SUITES = {
     # What `--suite` sets unless given on the command line.
@@ -132,6 +133,8 @@ class Bench(LiveFigures, SoakFigure, StormFigure, StoredFigures):
                     self.phase("stored", self.stored_figures, database_url, protocols)
                 if "statements" in figures:
                     self.phase("statements", self.statement_figure, database_url)
+                if "audit" in figures:
+                    self.phase("audit", self.audit_figure)
             finally:
                 self.drop_store(store)
 
@@ -139,6 +142,14 @@ class Bench(LiveFigures, SoakFigure, StormFigure, StoredFigures):
         """SQL statements of one message sent alone (bench/statements.py)."""
         from statements import per_message
         line("statements", store=self.store, per_message=f"{per_message(database_url):.1f}")
+
+    def audit_figure(self) -> None:
+        """The audit index catching up on --history events, on a fresh store
+        of this kind of its own (bench/audit_catchup.py)."""
+        from audit_catchup import fresh_store, measure
+        progress(f"{self.store}, audit")
+        with fresh_store(self.store) as database_url:
+            measure(database_url, self.args.history, self.args.catchup_timeout)
 
     def phase(self, name: str, function, *args) -> None:
         """Runs a phase; if it fails, says so in an `error` line and goes on
@@ -238,7 +249,8 @@ def parse_args(argv=None):
                         help="offered msgs/s of the latency figure, comma-separated "
                              "(default 200,500,1000)")
     parser.add_argument("--duration", type=float, help="seconds per timed figure")
-    parser.add_argument("--history", type=int, help="messages in the big chat")
+    parser.add_argument("--history", type=int,
+                        help="messages in the big chat, and the audit figure's backlog")
     parser.add_argument("--samples", type=int, help="sends per history point")
     parser.add_argument("--workers", type=int, default=2, help="load generator processes")
     parser.add_argument("--figures", default=",".join(DEFAULT_FIGURES),
@@ -284,8 +296,9 @@ def rates(text: str) -> list[float]:
 
 
 def default_timeout(args) -> float:
-    """BASE_TIMEOUT_S bounds the default figures with one latency rate; each
-    store and protocol adds what its further rates, storm and soak take."""
+    """BASE_TIMEOUT_S bounds the default figures with one latency rate and
+    without audit; each store and protocol adds what its further rates, storm
+    and soak take, each store what audit takes."""
     figures = set(args.figures.split(","))
     runs = (2 if args.store == "both" else 1) * (2 if args.protocol == "both" else 1)
     extra = 0.0
@@ -295,7 +308,8 @@ def default_timeout(args) -> float:
         extra += args.storm_window + 300
     if "soak" in figures:
         extra += args.soak_duration + LATENCY_DRAIN_S + 60
-    return BASE_TIMEOUT_S + runs * extra
+    per_store = args.history / 2000 + 30 if "audit" in figures else 0.0  # fill and catch-up
+    return BASE_TIMEOUT_S + runs * extra + (2 if args.store == "both" else 1) * per_store
 
 
 def main() -> int:
