@@ -80,16 +80,26 @@ class Fanout:
                               for user_id, connections in targets.items()})
                     for change, targets in plans]
         # On a thread of its own: never queued behind the commands.
-        rendered = await self._commands.query(self._frames.after_changes, requests,
-                                              executor=self._reader)
-        # A frame shared by many recipients is encoded once (`rendered` keeps
-        # the frames alive, so their ids stay theirs).
-        texts: dict[int, str] = {}
-        for (change, targets), frames in zip(plans, rendered):
+        v2, v1 = await self._commands.query(self._frames.after_changes, requests,
+                                            executor=self._reader)
+        # A frame shared by many recipients is encoded once (`v2` and `v1`
+        # keep the frames alive, so their ids stay theirs).
+        texts: dict[int, bytes] = {}
+
+        def send(connection, frames: list[dict]) -> None:
+            for frame in frames:
+                text = texts.get(id(frame))
+                if text is None:
+                    text = texts[id(frame)] = protocol.encode(frame)
+                connection.send(text)
+
+        v1_connections = {}  # each once for the batch, in the order first reached
+        for (change, targets), frames in zip(plans, v2):
             for user_id, connections in targets.items():
                 for connection in connections:
-                    for frame in frames[user_id, connection.version]:
-                        text = texts.get(id(frame))
-                        if text is None:
-                            text = texts[id(frame)] = protocol.encode(frame)
-                        connection.send(text)
+                    if connection.version == 1:
+                        v1_connections[connection] = user_id
+                    else:
+                        send(connection, frames[user_id, 2])
+        for connection, user_id in v1_connections.items():
+            send(connection, v1[user_id])

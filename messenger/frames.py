@@ -66,7 +66,7 @@ class Frames:
         newest messages again, version 2 the one message."""
         message = self.message(user_id, message_id)
         if version == 1:
-            return self._after_message([user_id], message.chat_id)[user_id]
+            return self.after_message(user_id, message.chat_id)
         return [shapes.message_frame(kind, message)]
 
     def unread_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
@@ -76,45 +76,56 @@ class Frames:
 
     # --- live delivery --------------------------------------------------------
 
-    def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]]) -> list[dict]:
-        """What each change's recipients receive. Version 2's messages of the
-        whole batch are read at once: a busy batch costs a few queries, not a
-        few per message."""
+    def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]]
+                      ) -> tuple[list[dict], dict[str, list[dict]]]:
+        """What the recipients of a batch of changes receive: for version 2,
+        per change, by user and version; for version 1, by user, once for the
+        whole batch (its frames are whole lists, so the last state says all
+        the batch's changes said: a chat list, and a window per chat that got
+        messages or read receipts). Version 2's messages of the whole batch
+        are read at once: a busy batch costs a few queries, not a few per message."""
         deltas = self._message_deltas([
             change for change, targets in changes
             if change.what.startswith("message") and any(2 in v for v in targets.values())])
-        return [self.after_change(change, targets, deltas) for change, targets in changes]
+        v2 = [self.after_change(change, {user: versions for user, versions in targets.items()
+                                         if 2 in versions}, deltas)
+              for change, targets in changes]
+        v1_windows: dict[str, list[str]] = {}  # user: chats whose window they get, in order
+        v1_lists: set[str] = set()  # users who get their chat list
+        for change, targets in changes:
+            for user_id, versions in targets.items():
+                if 1 not in versions:
+                    continue
+                chats = v1_windows.setdefault(user_id, [])
+                receipt = change.what == READ and user_id != change.reader  # a window alone
+                if not receipt or user_id in change.removed:
+                    v1_lists.add(user_id)
+                if ((change.what.startswith("message") or receipt)
+                        and user_id not in change.removed and change.chat_id not in chats):
+                    chats.append(change.chat_id)
+        return v2, self._v1_frames(v1_windows, v1_lists)
 
     def after_change(self, change: Change, targets: dict[str, set[int]],
                      deltas: dict) -> dict[tuple[str, int], list[dict]]:
-        """For each user and protocol version they are connected with, what they
-        receive about one change (`deltas`: from _message_deltas)."""
+        """For each user connected with version 2, what they receive about one
+        change (`deltas`: from _message_deltas)."""
         frames = {}
-        window: dict[str, list[dict]] = {}
-        v1_users = [user for user, versions in targets.items() if 1 in versions]
-        if change.what.startswith("message") and v1_users:
-            window = self._after_message(v1_users, change.chat_id)
-        for user_id, versions in targets.items():
-            for version in versions:
-                if user_id in change.removed:
-                    frames[user_id, version] = (
-                        [self.chat_list(user_id)] if version == 1
-                        else [shapes.chat_removed_frame(change.chat_id)])
-                elif change.what == CHAT:
-                    frames[user_id, version] = self.chat_reply(user_id, change.chat_id, version)
-                elif change.what == READ:
-                    frames[user_id, version] = self._after_read(user_id, change, version)
-                elif version == 1:
-                    frames[user_id, version] = window[user_id]
+        for user_id in targets:
+            if user_id in change.removed:
+                frames[user_id, 2] = [shapes.chat_removed_frame(change.chat_id)]
+            elif change.what == CHAT:
+                frames[user_id, 2] = self.chat_reply(user_id, change.chat_id, 2)
+            elif change.what == READ:
+                frames[user_id, 2] = self._after_read(user_id, change)
+            else:
+                frame, unread = deltas[change.position]  # shared by all who get it
+                if frame is None:
+                    frames[user_id, 2] = []
+                elif user_id in unread:
+                    frames[user_id, 2] = [
+                        frame, shapes.unread_frame(change.chat_id, unread[user_id])]
                 else:
-                    frame, unread = deltas[change.position]  # shared by all who get it
-                    if frame is None:
-                        frames[user_id, version] = []
-                    elif user_id in unread:
-                        frames[user_id, version] = [
-                            frame, shapes.unread_frame(change.chat_id, unread[user_id])]
-                    else:
-                        frames[user_id, version] = [frame]
+                    frames[user_id, 2] = [frame]
         return frames
 
     def _message_deltas(self, changes: list[Change]) -> dict[int, tuple[dict | None, dict]]:
@@ -132,34 +143,35 @@ class Frames:
                     {} if change.what == MESSAGE_EDITED else unread.get(change.chat_id, {}))
         return deltas
 
-    def _after_read(self, user_id: str, change: Change, version: int) -> list[dict]:
+    def _after_read(self, user_id: str, change: Change) -> list[dict]:
         """The reader's own connections learn their unread count; the other
-        members learn who read up to where (version 1: the messages' is_read)."""
+        members learn who read up to where."""
         if user_id == change.reader:
-            return self.unread_reply(user_id, change.chat_id, version)
-        if version == 1:
-            return self._after_message([user_id], change.chat_id)[user_id][1:]
+            return self.unread_reply(user_id, change.chat_id, 2)
         return [shapes.read_receipt_frame(change.chat_id, change.reader, change.message_id)]
 
     def after_message(self, user_id: str, chat_id: str) -> list[dict]:
-        return self._after_message([user_id], chat_id)[user_id]
+        return self._v1_frames({user_id: [chat_id]}, {user_id})[user_id]
 
-    def _after_message(self, user_ids: list[str], chat_id: str) -> dict[str, list[dict]]:
-        """Version 1 after a message changes: the chat list, then the chat's
-        newest messages (a window of at most V1_FRAME_BYTES, never the whole
-        history)."""
-        messages = self._view.messages(chat_id, self._window)
-        frames, windows = {}, {}
-        for user_id in user_ids:
+    def _v1_frames(self, windows: dict[str, list[str]], lists: set[str]) -> dict[str, list[dict]]:
+        """Version 1: the chat list (for `lists`), then the newest messages of each
+        chat named for them (a window of at most V1_FRAME_BYTES, never the
+        whole history). A chat's messages are read once for all its members,
+        and members who see it alike (same unread, same mute) share one
+        frame, which the fan-out then encodes once for them all."""
+        messages = {chat_id: self._view.messages(chat_id, self._window)
+                    for chat_id in dict.fromkeys(c for chats in windows.values() for c in chats)}
+        frames, shared = {}, {}
+        for user_id, chat_ids in windows.items():
             chats = self._view.chat_list(user_id)
-            shown = [shapes.chat_list_frame(chats)]
-            chat = next((chat for chat in chats if chat.chat_id == chat_id), None)
-            if chat is not None:
-                # Members who see the chat alike (same unread, same mute) share
-                # one frame, which the fan-out then encodes once for them all.
-                if chat not in windows:
-                    windows[chat] = shapes.chat_messages_frame(chat, messages,
-                                                                 shapes.V1_FRAME_BYTES)
-                shown.append(windows[chat])
+            shown = [shapes.chat_list_frame(chats)] if user_id in lists else []
+            by_id = {chat.chat_id: chat for chat in chats}
+            for chat_id in chat_ids:
+                chat = by_id.get(chat_id)
+                if chat is not None:
+                    if chat not in shared:
+                        shared[chat] = shapes.chat_messages_frame(chat, messages[chat_id],
+                                                                  shapes.V1_FRAME_BYTES)
+                    shown.append(shared[chat])
             frames[user_id] = shown
         return frames
