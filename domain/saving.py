@@ -48,6 +48,11 @@ class SavingApplication(Application[UUID]):
         finally:
             _SUBMITTING.reset(token)
 
+    @property
+    def saving(self) -> "Future | None":
+        """Done when the transaction being saved now has been answered."""
+        return self._writer.saving
+
     def close(self) -> None:
         self._writer.close()
         super().close()

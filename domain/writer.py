@@ -37,19 +37,12 @@ class Saved:
     events: tuple[Any, ...] = ()  # the domain events stored, in order
 
 
-class Submitted(Future):
-    """A use case's save to come; `taken` once a batch has it (decided and
-    saved now, no longer queued)."""
-
-    taken = False
-
-
 class _Request:
     __slots__ = ("build", "future", "about", "aggregates")
 
     def __init__(self, build: Build):
         self.build = build
-        self.future = Submitted()
+        self.future: Future = Future()
         self.about: UUID | None = None
         self.aggregates: Sequence[Any] = ()
 
@@ -61,10 +54,13 @@ class Writer:
         self._queue: deque[_Request] = deque()
         self._queued = threading.Condition()
         self._stopped = False
+        # Done once the transaction being saved now is committed and each of
+        # its requests answered; None between transactions.
+        self.saving: Future | None = None
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
         self._thread.start()
 
-    def submit(self, build: Build) -> Submitted:
+    def submit(self, build: Build) -> Future:
         request = _Request(build)
         with self._queued:
             if self._stopped:
@@ -103,7 +99,6 @@ class Writer:
         changing: set[UUID] = set()
         self._refresh()
         for request in requests:
-            request.future.taken = True
             if not self._decide(request):
                 continue
             ids = {aggregate.id for aggregate in request.aggregates}
@@ -135,6 +130,14 @@ class Writer:
     def _commit(self, batch: list[_Request]) -> None:
         if not batch:
             return
+        self.saving = Future()
+        try:
+            self._commit_now(batch)
+        finally:
+            saving, self.saving = self.saving, None
+            saving.set_result(None)
+
+    def _commit_now(self, batch: list[_Request]) -> None:
         try:
             recordings = self._save(*(a for request in batch for a in request.aggregates))
         except (OperationalError, InterfaceError) as error:

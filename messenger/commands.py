@@ -17,7 +17,6 @@ class Commands:
     def __init__(self, app: SavingApplication, executor: Executor):
         self._app = app
         self._executor = executor
-        self._in_flight: dict[asyncio.Future, Future] = {}
         self._origins: dict[int, Any] = {}
         self._origins_lock = threading.Lock()  # written by store threads, read on the IOLoop
         self._answers: list[tuple[asyncio.Future, Future]] = []  # saved, not yet told
@@ -35,12 +34,8 @@ class Commands:
         self._loop = asyncio.get_running_loop()
         done = self._loop.create_future()
         submitted = self._app.submit(command, *args)
-        self._in_flight[done] = submitted
         submitted.add_done_callback(partial(self._saved, origin, done))
-        try:
-            return await done
-        finally:
-            del self._in_flight[done]
+        return await done
 
     def _saved(self, origin: Any, done: asyncio.Future, submitted: Future) -> None:
         """On the writer's thread, as soon as the positions are known (usually
@@ -71,17 +66,14 @@ class Commands:
     async def origins_of(self, positions: list[int]) -> dict[int, Any]:
         """The connections whose commands stored these positions, where one here did.
 
-        A position not recorded yet was stored by another process, or by a
-        command whose save has not been answered yet. Such a command's batch
-        had taken it before the event was committed, so waiting for the
-        commands taken now (not for those still queued) is enough."""
+        A position not recorded yet was stored by another process, or by
+        the transaction this process's writer is saving now, whose origins
+        are recorded before that save is over: waiting for it is enough."""
         with self._origins_lock:
             missing = any(position not in self._origins for position in positions)
-        if missing:
-            taken = [done for done, submitted in self._in_flight.items()
-                     if getattr(submitted, "taken", True)]
-            if taken:
-                await asyncio.wait(taken)
+        saving = self._app.saving
+        if missing and saving is not None:
+            await asyncio.wrap_future(saving)
         with self._origins_lock:
             found = {position: self._origins.pop(position) for position in positions
                      if position in self._origins}
