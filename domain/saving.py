@@ -4,6 +4,7 @@ together, and hands the domain events to the recorder, which writes the read
 model with them."""
 
 import contextvars
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -15,6 +16,8 @@ from eventsourcing.domain import Aggregate
 from domain.writer import Build, Saved, Writer
 
 __all__ = ["Saved", "SavingApplication"]
+
+log = logging.getLogger(__name__)
 
 # Set while submit() runs a use case: its save then returns the writer's
 # future instead of waiting for it.
@@ -33,6 +36,10 @@ class SavingApplication(Application[UUID]):
         super().__init__({**(env or {}), "AGGREGATE_CACHE_FASTFORWARD": "n"}, **kwargs)
         self._seen = self.recorder.max_notification_id() or 0  # looked at up to here
         self._own: set[int] = set()  # positions this process stored after _seen
+        # Told, on the writer's thread as soon as a transaction is committed,
+        # what the recorder noted of it (the read model's changes, for live
+        # delivery in this process).
+        self.on_recorded: Callable[[dict], None] = lambda notes: None
         self._writer = Writer(self.save, self._forget_changed_elsewhere)
 
     def submit(self, use_case: Callable[..., Saved], *args: Any) -> "Future[Saved]":
@@ -84,8 +91,15 @@ class SavingApplication(Application[UUID]):
         processing_event.saved_kwargs["events_to_project"] = processing_event.events
         # and how to read back events stored without it, should it find any
         processing_event.saved_kwargs["to_domain_event"] = self.mapper.to_domain_event
+        notes: dict = {}  # what the recorder tells of what it wrote
+        processing_event.saved_kwargs["notes"] = notes
         recordings = self.events.put(processing_event.events, tracking=processing_event.tracking,
                                      **processing_event.saved_kwargs)
+        if notes:
+            try:
+                self.on_recorded(notes)
+            except Exception:  # stored is stored: a listener's failure must not undo that
+                log.exception("a listener of committed events failed")
         self._own.update(recording.notification.id for recording in recordings)
         for aggregate_id, aggregate in processing_event.aggregates.items():
             if not isinstance(aggregate, self.uncached):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from messenger.metrics import DATABASE_ERRORS
 from messenger.storage import connect_postgres
-from projections.changes import Change
+from projections.changes import Change, Committed
 from projections.inbox_postgres import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,16 @@ def wake_local(name: str) -> None:
 
 
 class ChangeFeed:
-    def __init__(self, view, position: int, deliver: Callable[[int, list[Change]], None], *,
+    def __init__(self, view, position: int,
+                 deliver: Callable[[int, list[Change], dict], None], *,
                  local_name: str = "", postgres: dict[str, str] | None = None):
-        """`deliver(head, changes)` is called in order, from the feed's thread.
-        Give `postgres` connection settings to listen there, else `local_name`."""
+        """`deliver(head, changes, posted)` is called in order, from the feed's
+        thread or a writer's (it must only hand them on). Give `postgres`
+        connection settings to listen there, else `local_name`."""
         self._view = view
         self.position = position
         self._deliver = deliver
+        self._order = threading.Lock()  # position moves, and deliveries go, in order
         self._local_name = local_name
         self._postgres = postgres
         self._stopped = threading.Event()
@@ -81,13 +84,27 @@ class ChangeFeed:
                 log.exception("change log not read; trying again")
                 self._stopped.wait(RECONNECT_S)
 
+    def take(self, committed: Committed) -> None:
+        """A transaction this process committed, handed over by its writer: if
+        everything before it has been delivered, its changes go at once, with
+        its messages, and the change log is not read for them; otherwise the
+        feed reads them in turn."""
+        with self._order:
+            if self.position < committed.first - 1:
+                return
+            changes = [c for c in committed.changes if c.position > self.position]
+            self.position = max(self.position, committed.head)
+            self._deliver(committed.head, changes, committed.posted)
+
     def _read_all(self) -> None:
         while not self._stopped.is_set():
             head, changes = self._view.changes_after(self.position)
-            if head <= self.position:
-                return
-            self._deliver(head, changes)
-            self.position = head
+            with self._order:
+                if head <= self.position:
+                    return
+                # Some may have been taken from a writer meanwhile.
+                self._deliver(head, [c for c in changes if c.position > self.position], {})
+                self.position = head
 
     def _listen(self) -> None:
         """Turns NOTIFYs into wake-ups, reconnecting after any failure."""

@@ -37,11 +37,13 @@ class Fanout:
             await asyncio.gather(self._task, return_exceptions=True)
         await asyncio.get_running_loop().run_in_executor(None, self._reader.shutdown)
 
-    def on_changes(self, head: int, changes: list[Change]) -> None:
-        """Called on the IOLoop, in order, once the view has committed up to `head`."""
+    def on_changes(self, head: int, changes: list[Change], posted: dict) -> None:
+        """Called on the IOLoop, in order, once the view has committed up to
+        `head`; `posted`: messages by position, when the writer of this
+        process already knows them."""
         now = time.monotonic()
         for change in changes:
-            self._changes.put_nowait((change, now))
+            self._changes.put_nowait((change, now, posted.get(change.position)))
 
     async def _run(self) -> None:
         while True:
@@ -50,11 +52,12 @@ class Fanout:
             queued = [await self._changes.get()]
             while not self._changes.empty() and len(queued) < MAX_BATCH:
                 queued.append(self._changes.get_nowait())
-            changes = [change for change, _ in queued]
+            changes = [change for change, _, _ in queued]
+            posted = {change.position: known for change, _, known in queued if known is not None}
             try:
-                await self._deliver(changes)
+                await self._deliver(changes, posted)
                 done = time.monotonic()
-                for change, arrived in queued:
+                for change, arrived, _ in queued:
                     FANOUT_SECONDS.observe(done - arrived)
                     if change.what == MESSAGE_NEW:
                         observe_delivery(change.at_us)
@@ -62,7 +65,7 @@ class Fanout:
                 log.exception("live delivery of events %s to %s failed",
                               changes[0].position, changes[-1].position)
 
-    async def _deliver(self, changes: list[Change]) -> None:
+    async def _deliver(self, changes: list[Change], posted: dict) -> None:
         origins = await self._commands.origins_of([change.position for change in changes])
         plans = []
         for change in changes:
@@ -80,8 +83,12 @@ class Fanout:
                               for user_id, connections in targets.items()})
                     for change, targets in plans]
         # On a thread of its own: never queued behind the commands.
-        v2, v1 = await self._commands.query(self._frames.after_changes, requests,
-                                            executor=self._reader)
+        if all(change.position in posted and all(c.version == 2 for cs in targets.values()
+                                                 for c in cs) for change, targets in plans):
+            v2, v1 = self._frames.after_posts(requests, posted), {}  # nothing to read
+        else:
+            v2, v1 = await self._commands.query(self._frames.after_changes, requests, posted,
+                                                executor=self._reader)
         # A frame shared by many recipients is encoded once (`v2` and `v1`
         # keep the frames alive, so their ids stay theirs).
         texts: dict[int, bytes] = {}

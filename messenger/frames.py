@@ -76,8 +76,17 @@ class Frames:
 
     # --- live delivery --------------------------------------------------------
 
-    def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]]
-                      ) -> tuple[list[dict], dict[str, list[dict]]]:
+    def after_posts(self, changes: list[tuple[Change, dict[str, set[int]]]],
+                    posted: dict) -> list[dict]:
+        """Version 2 after messages this process posted (`posted`: each one's
+        record and its members' unread counts, as its transaction wrote them):
+        reads nothing, so it runs on the IOLoop."""
+        deltas = {change.position: (shapes.message_frame(change.what, posted[change.position][0]),
+                                    posted[change.position][1]) for change, _ in changes}
+        return [self.after_change(change, targets, deltas) for change, targets in changes]
+
+    def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]],
+                      posted: dict | None = None) -> tuple[list[dict], dict[str, list[dict]]]:
         """What the recipients of a batch of changes receive: for version 2,
         per change, by user and version; for version 1, by user, once for the
         whole batch (its frames are whole lists, so the last state says all
@@ -86,7 +95,8 @@ class Frames:
         are read at once: a busy batch costs a few queries, not a few per message."""
         deltas = self._message_deltas([
             change for change, targets in changes
-            if change.what.startswith("message") and any(2 in v for v in targets.values())])
+            if change.what.startswith("message") and any(2 in v for v in targets.values())],
+            posted or {})
         v2 = [self.after_change(change, {user: versions for user, versions in targets.items()
                                          if 2 in versions}, deltas)
               for change, targets in changes]
@@ -128,11 +138,16 @@ class Frames:
                     frames[user_id, 2] = [frame]
         return frames
 
-    def _message_deltas(self, changes: list[Change]) -> dict[int, tuple[dict | None, dict]]:
+    def _message_deltas(self, changes: list[Change],
+                        posted: dict) -> dict[int, tuple[dict | None, dict]]:
         """By position: the message's frame (or none: the chat was deleted
-        since), and the members' unread counts that come with it."""
+        since), and the members' unread counts that come with it; read from
+        the view but for those `posted` already tells."""
+        deltas = {change.position: (shapes.message_frame(change.what, posted[change.position][0]),
+                                    posted[change.position][1])
+                  for change in changes if change.position in posted}
+        changes = [change for change in changes if change.position not in posted]
         messages, unread = self._view.messages_by_id([c.message_id for c in changes])
-        deltas = {}
         for change in changes:
             message = messages.get(change.message_id)
             if message is None:

@@ -17,6 +17,7 @@ import psycopg
 
 from messenger.change_feed import wake_local
 from messenger.sqlite_recorder import SQLiteSubscribableRecorder
+from projections.changes import Committed
 from projections.inbox import InboxProjection
 from projections.inbox_postgres import PostgresInboxView
 from projections.inbox_sqlite import SQLiteInboxView
@@ -40,11 +41,16 @@ class WritesInbox:
         if not events or not notification_ids:
             return
         assert len(events) == len(stored_events) == len(notification_ids)
-        self._fill_gap(cursor, notification_ids[0], kwargs["to_domain_event"])
+        notes = kwargs.get("notes")
+        committed = None
+        if notes is not None:  # afresh for each attempt: a retried insert writes again
+            committed = notes["committed"] = Committed()
+        self._fill_gap(cursor, notification_ids[0], kwargs["to_domain_event"], committed)
         self.inbox.project(cursor, [(event, Tracking(APPLICATION, position))
-                                    for event, position in zip(events, notification_ids)])
+                                    for event, position in zip(events, notification_ids)],
+                           committed)
 
-    def _fill_gap(self, cursor, first: int, to_domain_event) -> None:
+    def _fill_gap(self, cursor, first: int, to_domain_event, committed=None) -> None:
         """Events stored before these without the view (by an earlier version,
         a tool, or since a rebuild dropped it) are projected first, under the
         writers' lock this transaction holds: the view never skips an event.
@@ -57,7 +63,7 @@ class WritesInbox:
             while page := self.select_notifications(start=after + 1, limit=CATCH_UP_PAGE,
                                                     stop=before):
                 self.inbox.project(cursor, [(to_domain_event(n), Tracking(APPLICATION, n.id))
-                                            for n in page])
+                                            for n in page], committed)
                 after = page[-1].id
 
     def catch_up_inbox(self, to_domain_event: Callable[[Notification], Any]) -> int:

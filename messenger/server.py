@@ -67,9 +67,13 @@ class MessengerServer:
         # thread-safe way onto the IOLoop.
         self.feed = ChangeFeed(
             self.store.view, await self.commands.query(lambda: self.store.view_position),
-            lambda head, changes: loop.add_callback(self.fanout.on_changes, head, changes),
+            lambda head, changes, posted: loop.add_callback(
+                self.fanout.on_changes, head, changes, posted),
             **self.store.change_feed_settings)
         self.feed.start()
+        # What this process commits goes to live delivery from its writer,
+        # without a read of the change log (when it is next in line).
+        self.store.app.on_recorded = lambda notes: self.feed.take(notes["committed"])
         self.session = Session(
             self.store.app, frames, self.commands, self.connections,
             lambda: self.feed.database_up,

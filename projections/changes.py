@@ -4,7 +4,8 @@ to deliver live updates to its own connections, so a message sent through one
 process reaches members connected to another, through the database alone."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from projections.sql_view import storable
 
@@ -44,6 +45,19 @@ class Change:
     at_us: int = 0  # when the event happened, in microseconds since the epoch
 
 
+@dataclass
+class Committed:
+    """What one transaction changed, filled in while it is written: for live
+    delivery in the process that wrote it, straight from the writer, with no
+    read of the change log or of the messages."""
+
+    first: int = 0  # the first position it projected
+    head: int = 0  # and the last
+    changes: list[Change] = field(default_factory=list)
+    # message_new changes by position: the message and its members' unread counts
+    posted: dict[int, tuple[Any, dict[str, int]]] = field(default_factory=dict)
+
+
 class ChangeLog:
     """Mixed into the inbox view (an SQLView)."""
 
@@ -65,6 +79,8 @@ class ChangeLog:
         """How far the view has got, and the changes after `position` up to there."""
         with self._read() as c:
             head = self._max_tracking_id(self.APPLICATION, c) or 0
+            if head <= position:
+                return head, []
             self._run(c, "SELECT * FROM inbox_changes WHERE position > :after"
                          " AND position <= :head ORDER BY position LIMIT :limit",
                       after=position, head=head, limit=READ_LIMIT)

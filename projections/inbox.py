@@ -19,7 +19,7 @@ from domain.reading import Reading
 from domain.upload import Upload
 from domain.user import User
 from projections.changes import (
-    CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, READ, Change)
+    CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, READ, Change, Committed)
 from projections.inbox_reads import MessageRecord
 from projections.inbox_view import InboxView, Post
 
@@ -69,12 +69,15 @@ class InboxProjection(Projection[InboxView]):
             head = self.project(c, [(event, tracking) for event, tracking, _ in batch])
         self.on_committed(head)
 
-    def project(self, c, batch: list[tuple[Any, Tracking]]) -> int:
+    def project(self, c, batch: list[tuple[Any, Tracking]],
+                committed: Committed | None = None) -> int:
         """Writes what a batch of events changed, and for whom, with the cursor
         of the transaction that stores them: the view holds every event, or
-        the event is not stored. Returns the batch's last position."""
+        the event is not stored. Returns the batch's last position; adds what
+        changed to `committed`, if given."""
         live_since = datetime.now(timezone.utc) - timedelta(seconds=LIVE_WINDOW_S)
         head = batch[-1][1].notification_id
+        self._local.posted = posted = {}
         with self.view.batch(c):
             changes = []
             for run in _runs_of_posts(batch):
@@ -90,6 +93,11 @@ class InboxProjection(Projection[InboxView]):
                         changes.append(replace(
                             change, at_us=int(event.timestamp.timestamp() * 1e6)))
             self.view.record_changes(c, changes, batch[0][1].notification_id, head)
+        if committed is not None:
+            committed.first = committed.first or batch[0][1].notification_id
+            committed.head = head
+            committed.changes.extend(changes)
+            committed.posted.update(posted)
         return head
 
     def messages_posted(self, run: list[tuple[Message.Posted, Tracking]]) -> None:
@@ -97,9 +105,12 @@ class InboxProjection(Projection[InboxView]):
         posts = [Post(str(event.chat_id), str(event.originator_id), event.sender, event.content,
                       list(event.attachments), stamp(event.timestamp), tracking)
                  for event, tracking in run]
-        for post, members in zip(posts, self.view.post_messages(posts)):
-            self._changed(Change(post.tracking.notification_id, post.chat_id, MESSAGE_NEW,
-                                 tuple(members), message_id=post.message_id))
+        for (event, _), post, members in zip(run, posts, self.view.post_messages(posts)):
+            position = post.tracking.notification_id
+            self._changed(Change(position, post.chat_id, MESSAGE_NEW,
+                                 tuple(user for user, _ in members), message_id=post.message_id))
+            if members:
+                self._local.posted[position] = (posted_record(event), dict(members))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:

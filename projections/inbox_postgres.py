@@ -18,12 +18,12 @@ POST_MESSAGE = (
     " UPDATE inbox_members m SET"
     " unread = CASE WHEN m.user_id = %(sender)s THEN 0 ELSE m.unread + 1 END,"
     " read_seq = CASE WHEN m.user_id = %(sender)s THEN chat.last_seq ELSE m.read_seq END"
-    " FROM chat WHERE m.chat_id = %(chat)s RETURNING m.user_id, m.position"
+    " FROM chat WHERE m.chat_id = %(chat)s RETURNING m.user_id, m.position, m.unread"
 )
 
 
 class PostgresInboxView(PostgresView, InboxView):
-    def post_messages(self, posts: list[Post]) -> list[list[str]]:
+    def post_messages(self, posts: list[Post]) -> list[list[tuple[str, int]]]:
         """One statement per message, all sent before any answer is read:
         a batch of messages costs one round trip, not three per message."""
         with self._write(posts[-1].tracking) as c:
@@ -40,7 +40,7 @@ class PostgresInboxView(PostgresView, InboxView):
                 cursors.append(cursor)
             members = []
             for cursor in cursors:
-                members.append([row["user_id"] for row in
+                members.append([(row["user_id"], row["unread"]) for row in
                                 sorted(cursor.fetchall(), key=lambda row: row["position"])])
                 cursor.close()
             for post in posts:

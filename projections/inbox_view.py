@@ -115,7 +115,7 @@ class InboxView(InboxReads, ChangeLog, SQLView):
             return self._members(c, chat_id)
 
     def post_message(self, chat_id: str, message_id: str, sender: str, content: str,
-                     attachments: list[str], at: str, tracking: Tracking) -> list[str]:
+                     attachments: list[str], at: str, tracking: Tracking) -> list[tuple[str, int]]:
         """Costs the same in a chat of ten messages or of a million: it touches
         the chat row, the new message and one row per member."""
         with self._write(tracking) as c:
@@ -141,12 +141,14 @@ class InboxView(InboxReads, ChangeLog, SQLView):
             self._run(c, "UPDATE inbox_members SET"
                          " unread = CASE WHEN user_id = :sender THEN 0 ELSE unread + 1 END,"
                          " read_seq = CASE WHEN user_id = :sender THEN :seq ELSE read_seq END"
-                         " WHERE chat_id = :chat RETURNING user_id, position",
+                         " WHERE chat_id = :chat RETURNING user_id, position, unread",
                       chat=chat_id, seq=seq, sender=sender)
-            return [row["user_id"] for row in sorted(c.fetchall(), key=lambda r: r["position"])]
+            return [(row["user_id"], row["unread"])
+                    for row in sorted(c.fetchall(), key=lambda r: r["position"])]
 
-    def post_messages(self, posts: list["Post"]) -> list[list[str]]:
-        """Many at once, in order: each one's members (none if its chat is gone)."""
+    def post_messages(self, posts: list["Post"]) -> list[list[tuple[str, int]]]:
+        """Many at once, in order: each one's members with their unread counts
+        (none if its chat is gone)."""
         return [self.post_message(*post) for post in posts]
 
     def read_up_to(self, chat_id: str, user_id: str, message_id: str,
