@@ -17,6 +17,7 @@ from projections.changes import MESSAGE_NEW, Change
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200  # changes rendered in one trip to the database thread
+V1_CHUNK = 16  # version 1 users rendered by one store thread
 
 
 class Fanout:
@@ -65,6 +66,18 @@ class Fanout:
                 log.exception("live delivery of events %s to %s failed",
                               changes[0].position, changes[-1].position)
 
+    async def _v1_frames(self, windows: dict[str, list[str]], lists: set[str]
+                         ) -> dict[str, list[dict]]:
+        """Version 1's whole lists, read for many users at once on the store's
+        threads (a chat list and windows each: the reads are most of the work)."""
+        users = list(windows)
+        parts = await asyncio.gather(*(
+            self._commands.query(self._frames.v1_frames,
+                                 {user: windows[user] for user in users[start:start + V1_CHUNK]},
+                                 lists)
+            for start in range(0, len(users), V1_CHUNK)))
+        return {user: frames for part in parts for user, frames in part.items()}
+
     async def _deliver(self, changes: list[Change], posted: dict) -> None:
         origins = await self._commands.origins_of([change.position for change in changes])
         plans = []
@@ -87,8 +100,9 @@ class Fanout:
                                                  for c in cs) for change, targets in plans):
             v2, v1 = self._frames.after_posts(requests, posted), {}  # nothing to read
         else:
-            v2, v1 = await self._commands.query(self._frames.after_changes, requests, posted,
-                                                executor=self._reader)
+            v2, windows, lists = await self._commands.query(
+                self._frames.after_changes, requests, posted, executor=self._reader)
+            v1 = await self._v1_frames(windows, lists)
         # A frame shared by many recipients is encoded once (`v2` and `v1`
         # keep the frames alive, so their ids stay theirs).
         texts: dict[int, bytes] = {}

@@ -86,12 +86,13 @@ class Frames:
         return [self.after_change(change, targets, deltas) for change, targets in changes]
 
     def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]],
-                      posted: dict | None = None) -> tuple[list[dict], dict[str, list[dict]]]:
+                      posted: dict | None = None
+                      ) -> tuple[list[dict], dict[str, list[str]], set[str]]:
         """What the recipients of a batch of changes receive: for version 2,
-        per change, by user and version; for version 1, by user, once for the
-        whole batch (its frames are whole lists, so the last state says all
-        the batch's changes said: a chat list, and a window per chat that got
-        messages or read receipts). Version 2's messages of the whole batch
+        per change, by user and version; for version 1, what v1_frames is to
+        render for the whole batch, by user (its frames are whole lists, so the
+        last state says all the batch's changes said: a chat list, and a window
+        per chat that got messages or read receipts). Version 2's messages of the whole batch
         are read at once: a busy batch costs a few queries, not a few per message."""
         deltas = self._message_deltas([
             change for change, targets in changes
@@ -113,7 +114,7 @@ class Frames:
                 if ((change.what.startswith("message") or receipt)
                         and user_id not in change.removed and change.chat_id not in chats):
                     chats.append(change.chat_id)
-        return v2, self._v1_frames(v1_windows, v1_lists)
+        return v2, v1_windows, v1_lists
 
     def after_change(self, change: Change, targets: dict[str, set[int]],
                      deltas: dict) -> dict[tuple[str, int], list[dict]]:
@@ -166,9 +167,9 @@ class Frames:
         return [shapes.read_receipt_frame(change.chat_id, change.reader, change.message_id)]
 
     def after_message(self, user_id: str, chat_id: str) -> list[dict]:
-        return self._v1_frames({user_id: [chat_id]}, {user_id})[user_id]
+        return self.v1_frames({user_id: [chat_id]}, {user_id})[user_id]
 
-    def _v1_frames(self, windows: dict[str, list[str]], lists: set[str]) -> dict[str, list[dict]]:
+    def v1_frames(self, windows: dict[str, list[str]], lists: set[str]) -> dict[str, list[dict]]:
         """Version 1: the chat list (for `lists`), then the newest messages of each
         chat named for them (a window of at most V1_FRAME_BYTES, never the
         whole history). A chat's messages are read once for all its members,
