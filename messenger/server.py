@@ -34,6 +34,7 @@ from messenger.store import Store
 
 log = logging.getLogger(__name__)
 
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 FINISH_TIMEOUT_S = 10.0  # for the requests in hand when stopping
 HEALTH_TIMEOUT_S = 2.0
 
@@ -127,8 +128,10 @@ class MessengerServer:
             websocket_ping_interval=30,
             log_function=log_request,
         )
+        # A deep accept queue: after a deploy every client reconnects at once,
+        # and a full queue drops them into TCP's retries (1 s, 3 s, 7 s...).
         sockets = tornado.netutil.bind_sockets(port if port is not None else config.port,
-                                               host or config.host)
+                                               host or config.host, backlog=LISTEN_BACKLOG)
         self.port = sockets[0].getsockname()[1]
         # Routes that read a body raise this for themselves once the caller is
         # known (messenger/handlers.py AuthenticatedBody); the rest read none.
