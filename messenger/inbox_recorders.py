@@ -127,15 +127,17 @@ class PostgresInboxRecorder(WritesInbox, PostgresApplicationRecorder):
         """The library's insert (pipelined: lock, NOTIFY, INSERT ... RETURNING),
         then the view, in the same transaction. Not in its hooks: the library
         keeps an error raised there from ending the transaction, which would
-        then commit the events without their view."""
+        then commit the events without their view. The view is written after
+        the pipeline ends: in one, a cursor that runs several statements
+        answers a fetch with the first one's result."""
         if not stored_events:  # a command that changed nothing takes no lock
             return []
         error: Exception | None = None
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
+            with conn.transaction(), conn.cursor() as curs:
                 try:
-                    self._insert_stored_events(curs, stored_events, **kwargs)
-                    pipeline.sync()  # a conflict is raised here, not at commit
+                    with conn.pipeline():  # one round trip; a conflict is raised as it ends
+                        self._insert_stored_events(curs, stored_events, **kwargs)
                     notification_ids = self._fetch_ids_after_insert_events(
                         curs, stored_events, **kwargs)
                 except Exception as failure:  # re-raised outside, as the library does

@@ -27,21 +27,14 @@ class PostgresInboxView(PostgresView, InboxView):
         """One statement per message, all sent before any answer is read:
         a batch of messages costs one round trip, not three per message."""
         with self._write(posts[-1].tracking) as c:
-            # A cursor each: in the recorder's pipeline, every statement is
-            # sent at once and each result waits on its own cursor.
-            cursors = []
-            for post in posts:
-                cursor = c.connection.cursor(row_factory=c.row_factory)
-                cursor.execute(POST_MESSAGE, storable(
-                    {"chat": post.chat_id, "message": post.message_id, "sender": post.sender,
-                     "content": post.content, "at": post.at,
-                     "activity": post.tracking.notification_id,
-                     "attachments": " ".join(post.attachments)}))
-                cursors.append(cursor)
-            members = []
+            # Pipelined, a cursor each (each result waits on its own cursor):
+            # every statement is sent before the first answer is read.
+            with c.connection.pipeline():
+                cursors = [self._post(c, post) for post in posts]
+                members = [[(row["user_id"], row["unread"]) for row in
+                            sorted(cursor.fetchall(), key=lambda row: row["position"])]
+                           for cursor in cursors]
             for cursor in cursors:
-                members.append([(row["user_id"], row["unread"]) for row in
-                                sorted(cursor.fetchall(), key=lambda row: row["position"])])
                 cursor.close()
             for post in posts:
                 for upload_id in post.attachments:
@@ -49,3 +42,12 @@ class PostgresInboxView(PostgresView, InboxView):
                                  " ON CONFLICT DO NOTHING", upload=upload_id,
                               message=post.message_id, chat=post.chat_id)
             return members
+
+    @staticmethod
+    def _post(c, post: Post):
+        cursor = c.connection.cursor(row_factory=c.row_factory)
+        cursor.execute(POST_MESSAGE, storable(
+            {"chat": post.chat_id, "message": post.message_id, "sender": post.sender,
+             "content": post.content, "at": post.at, "activity": post.tracking.notification_id,
+             "attachments": " ".join(post.attachments)}))
+        return cursor
