@@ -12,6 +12,7 @@ from domain import ids
 from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
 from domain.devices import DeviceUseCases
+from domain.members import MemberUseCases
 from domain.errors import (
     DuplicateSourceError,
     GroupTooLargeError,
@@ -33,7 +34,7 @@ from domain.user import User
 MAX_DEFAULT_NAME_CHARS = 200  # as a name given by a client
 
 
-class Messenger(DeviceUseCases, SavingApplication):
+class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50}
@@ -210,36 +211,6 @@ class Messenger(DeviceUseCases, SavingApplication):
             return message.id, [*aggregates, chat, message]
 
         return self._save(notification)
-
-    def mark_read(self, chat_id: UUID, user_id: str, message_id: UUID) -> Saved:
-        def reading():
-            self._chat(chat_id, to_change=False).check_member(user_id)
-            try:
-                message = self.repository.get(message_id)
-            except AggregateNotFoundError:
-                raise MessageNotFoundError(message_id) from None
-            if not isinstance(message, Message) or message.chat_id != chat_id:
-                raise MessageNotFoundError(message_id)
-            try:
-                marker = self.repository.get(ids.reading_id(chat_id, user_id))
-            except AggregateNotFoundError:
-                marker = Reading(chat_id=chat_id, user_id=user_id)
-            marker.read_up_to(message_id)
-            return chat_id, [marker]
-
-        return self._save(reading)
-
-    def mute_chat(self, user_id: str, chat_id: UUID, muted: bool) -> Saved:
-        def muting():
-            self._chat(chat_id, to_change=False).check_member(user_id)
-            try:
-                preferences = self.repository.get(ids.preferences_id(chat_id, user_id))
-            except AggregateNotFoundError:
-                preferences = ChatPreferences(chat_id=chat_id, user_id=user_id)
-            preferences.mute() if muted else preferences.unmute()
-            return chat_id, [preferences]
-
-        return self._save(muting)
 
     def record_upload(self, owner: str, content_type: str, size: int, sha256: str,
                       has_thumbnail: bool) -> Saved:

@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 
-from domain.writer import Build, Saved, Writer
+from domain.writer import Saved, Writer
 
 __all__ = ["Saved", "SavingApplication"]
 
