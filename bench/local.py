@@ -17,10 +17,12 @@ class Local:
 
     def __init__(self, database_url: str, secret: str):
         from messenger import config as settings
+        from messenger import collector
         from messenger.store import Store
         self.config = settings.load(CONFIG, server_env(database_url, secret, {}))
         self.store = Store(self.config)
         self.app = self.store.app
+        collector.settle()  # as the server does once started
         self.pool = ThreadPoolExecutor(8, "bench-store")  # concurrent saves share commits
 
     def register(self, users: list[str]) -> None:

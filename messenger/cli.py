@@ -6,7 +6,7 @@ import sys
 import uvloop
 
 from messenger import config as settings
-from messenger import logs
+from messenger import collector, logs
 from messenger.auth import Tokens
 from messenger.server import MessengerServer
 from messenger.audit_cli import audit_command
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(config: settings.Config, host: str | None, port: int | None) -> int:
     server = MessengerServer(config)
     await server.start(host, port)
+    collector.settle()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
