@@ -213,8 +213,11 @@ class Session:
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
                                             content, sender_fio or connection.user_name,
                                             source_key, attachments)
-                if version == 2 and saved.events:  # stored now: the reply is what it wrote
-                    return [shapes.message_frame("message_new", posted_record(saved.events[-1]))]
+                if saved.events:  # stored now: the reply is what it wrote
+                    if version == 2:
+                        return [shapes.message_frame("message_new",
+                                                     posted_record(saved.events[-1]))]
+                    return await query(self._frames.after_message, user_id, str(chat_id))
                 return await query(self._frames.message_reply, user_id, str(saved.id),
                                    "message_new", version)
             case EditMessage(message_id, content):
