@@ -3,7 +3,8 @@ stood at a moment, and whether the stored events still match their hash chain.
 Reads a page at a time, so a chat of a million events is audited in bounded memory."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +15,41 @@ from projections.inbox import stamp
 
 ACTOR_FIELDS = ("by", "sender", "started_by", "user_id", "user")
 HIDDEN_FIELDS = {"originator_id", "originator_version", "originator_topic", "timestamp"}
+AT_EXAMPLE = "2026-12-01T10:00:00+03:00"
 
 
 class UnknownChatError(LookupError):
     pass
 
 
+class BadMomentError(ValueError):
+    pass
+
+
+def moment_of(text: str) -> datetime:
+    """An ISO-8601 time with its zone: without one, which zone was meant is a guess."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadMomentError(f"{text!r} is not an ISO-8601 time such as {AT_EXAMPLE}") from None
+    if moment.tzinfo is None:
+        raise BadMomentError(f"{text!r} has no time zone: give one, as in {AT_EXAMPLE}"
+                             " or 2026-12-01T07:00:00Z (ISO-8601)")
+    return moment
+
+
+@dataclass
+class Verification:
+    events: int = 0
+    chats: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
 class Auditor:
     def __init__(self, app: Messenger, view: AuditView):
         self._app = app
         self._view = view
+        self.on_read: Callable[[], None] = lambda: None  # once per indexed event read
 
     def events(self, chat_id: str, after: int = 0) -> Iterator[dict]:
         """Every event of the chat in order: what, who, when, and its own fields."""
@@ -31,6 +57,7 @@ class Auditor:
         for link in self._view.chain(chat_id):
             if link["seq"] <= after:
                 continue
+            self.on_read()
             stored = self._stored(link["notification_id"])
             if stored is not None:
                 yield {"seq": link["seq"], **describe(link["notification_id"],
@@ -64,11 +91,19 @@ class Auditor:
     def verify(self, chat_id: str | None = None) -> list[str]:
         """What no longer matches the chain: one line per event changed,
         removed or reordered since it was indexed."""
-        problems = []
+        return self.verification(chat_id).problems
+
+    def verification(self, chat_id: str | None = None) -> Verification:
+        """verify(), and how many events and chats it checked."""
+        verification = Verification()
+        problems = verification.problems
         for chat in [chat_id] if chat_id else self._view.chats():
             self._check(chat)
+            verification.chats += 1
             previous, last_position = GENESIS, 0
             for link in self._view.chain(chat):
+                self.on_read()
+                verification.events += 1
                 where = f"chat {chat}: event {link['notification_id']} (#{link['seq']} in the chat)"
                 stored = self._stored(link["notification_id"])
                 if stored is None or (str(stored.originator_id), stored.originator_version) != (
@@ -79,7 +114,11 @@ class Auditor:
                 elif event_hash(previous, stored) != link["hash"]:
                     problems.append(f"{where} was changed")
                 previous, last_position = link["hash"], link["notification_id"]
-        return problems
+        return verification
+
+    def count(self, chat_id: str | None = None) -> int:
+        """How many events are indexed, for the chat or for all."""
+        return self._view.count(chat_id)
 
     def knows(self, chat_id: str) -> bool:
         return self._view.knows(chat_id)
@@ -87,6 +126,14 @@ class Auditor:
     def chats_of(self, user_id: str) -> list[str]:
         """Every chat the user was ever in, deleted ones included."""
         return self._view.chats_of(user_id)
+
+    def chats_described(self, user_id: str) -> Iterator[dict]:
+        """Every chat the user was ever in, as it is now: its kind and name,
+        whether it is deleted and whether the user is still in it."""
+        for chat_id in self.chats_of(user_id):
+            chat = self._app.repository.get(uuid.UUID(chat_id))
+            yield {"chat_id": chat_id, "kind": chat.kind, "name": chat.name,
+                   "deleted": chat.is_deleted, "member": user_id in chat.members}
 
     def _message_at(self, message_id: uuid.UUID, moment: datetime) -> dict:
         message: dict[str, Any] = {"message_id": str(message_id)}

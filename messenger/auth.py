@@ -8,6 +8,14 @@ import jwt
 from messenger.strings import InvalidInputError, identifier, one_line
 
 ALGORITHM = "HS256"
+# What a refused client is told, shorter than PyJWT's own words; the first match wins.
+REASONS = (
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.ImmatureSignatureError, "token not valid yet (its nbf or iat is in the future)"),
+    (jwt.InvalidAlgorithmError, f"unknown algorithm: tokens are {ALGORITHM}"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.DecodeError, "malformed token"),
+)
 
 
 class InvalidTokenError(Exception):
@@ -43,7 +51,7 @@ class Tokens:
             claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM],
                                 options={"require": ["sub"]}, leeway=self._leeway_s)
         except jwt.PyJWTError as error:
-            raise InvalidTokenError(str(error)) from None
+            raise InvalidTokenError(_reason(error)) from None
         user_id, name = claims["sub"], claims.get("name", "")
         if not isinstance(name, str):
             raise InvalidTokenError("name must be a string")
@@ -57,3 +65,7 @@ class Tokens:
         if expires_at is not None:
             expires_at += self._leeway_s  # when this server stops accepting it
         return Identity(user_id, name, expires_at)
+
+
+def _reason(error: jwt.PyJWTError) -> str:
+    return next((reason for kind, reason in REASONS if isinstance(error, kind)), str(error))

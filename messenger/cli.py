@@ -8,12 +8,12 @@ import uvloop
 from messenger import config as settings
 from messenger import collector, logs
 from messenger.auth import Tokens
+from messenger.database_check import DatabaseUnusableError, check as check_database
+from messenger.strings import InvalidInputError, identifier, one_line
 from messenger.server import MessengerServer
 from messenger.audit_cli import audit_command
 from messenger import followers_cli
-from messenger.store import Store, drop_view
-
-REBUILD_TIMEOUT_S = 3600
+from messenger.rebuild_cli import rebuild_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--config", default=settings.DEFAULT_CONFIG)
 
     rebuild = commands.add_parser("rebuild-projections",
-                                  help="rebuild the read models from the event store")
+                                  help="rebuild the read models from the event store "
+                                       "(stop the servers first)")
     rebuild.add_argument("--config", default=settings.DEFAULT_CONFIG)
 
     audit = commands.add_parser(
@@ -60,14 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logs.setup(config.log_format)
 
+    if args.command == "token":
+        return _token(config, args)
+    try:
+        check_database(config.database_url)  # before anything opens the store
+    except DatabaseUnusableError as error:
+        print(f"database error: {error}", file=sys.stderr)  # one line, no traceback
+        return 2
     if args.command == "check-config":
         print(f"{args.config}: ok ({config.database_url.split('@')[-1]})")
         return 0
-    if args.command == "token":
-        print(Tokens(config.jwt_secret).issue(args.user_id, args.name, args.ttl))
-        return 0
     if args.command == "rebuild-projections":
-        return _rebuild(config)
+        return rebuild_command(config)
     if args.command == "audit":
         return audit_command(config, args)
     if args.command == "followers":
@@ -75,6 +80,26 @@ def main(argv: list[str] | None = None) -> int:
     # uvloop: the event loop in C (asyncio's own Python loop was a tenth of the CPU).
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(_serve(config, args.host, args.port))
+
+
+def _token(config: settings.Config, args) -> int:
+    """Refuses, in one line, a token the server would refuse or that is dead on arrival."""
+    try:
+        user_id = identifier(args.user_id, "USER_ID")
+        one_line(args.name, "--name")
+    except InvalidInputError as error:
+        return _refuse(f"token: {error}")
+    if user_id in (config.support_user_id, config.bookings_sender_id):
+        return _refuse(f"token: {user_id} is a system identity, not a user")
+    if args.ttl is not None and args.ttl <= 0:
+        return _refuse(f"token: --ttl must be above 0 seconds (got {args.ttl})")
+    print(Tokens(config.jwt_secret).issue(user_id, args.name, args.ttl))
+    return 0
+
+
+def _refuse(line: str) -> int:
+    print(line, file=sys.stderr)
+    return 2
 
 
 async def _serve(config: settings.Config, host: str | None, port: int | None) -> int:
@@ -89,15 +114,3 @@ async def _serve(config: settings.Config, host: str | None, port: int | None) ->
     await server.stop()
     return 0
 
-
-def _rebuild(config: settings.Config) -> int:
-    drop_view(config)
-    store = Store(config)
-    try:
-        store.lead()
-        store.wait_for_view(REBUILD_TIMEOUT_S)
-        position = store.view_position
-    finally:
-        store.close()
-    print(f"rebuilt the inbox view up to event {position}")
-    return 0

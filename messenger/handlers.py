@@ -117,15 +117,22 @@ class ChatSocket(QuietAboutQueries, tornado.websocket.WebSocketHandler):
         token = self.get_query_argument("token", None) or bearer_token(self.request)
         try:
             self.identity = self._tokens.verify(token)
-        except InvalidTokenError:
-            raise tornado.web.HTTPError(401, reason="Unauthorized") from None
+        except InvalidTokenError as refusal:
+            return self._refuse(401, str(refusal))
         version = self.get_query_argument("v", "1")
         if version not in SUPPORTED_VERSIONS:
-            raise tornado.web.HTTPError(400, reason="Unsupported protocol version")
+            return self._refuse(400, "unsupported protocol version: use v="
+                                + " or v=".join(SUPPORTED_VERSIONS))
         self.version = int(version)
         self.user_id = self.identity.user_id
         self.user_name = self.identity.name
         self.connection_id = secrets.token_hex(4)
+
+    def _refuse(self, status: int, why: str) -> None:
+        """Says why, in JSON as the service API does; a request finished in
+        prepare() is never upgraded."""
+        self.set_status(status)
+        self.finish({"error": {"status": status, "message": why}})
 
     async def open(self) -> None:
         # Without this, a client that sends and waits stalls ~40 ms per round

@@ -66,11 +66,12 @@ class WritesInbox:
                                             for n in page], committed)
                 after = page[-1].id
 
-    def catch_up_inbox(self, to_domain_event: Callable[[Notification], Any]) -> int:
+    def catch_up_inbox(self, to_domain_event: Callable[[Notification], Any],
+                       on_page: Callable[[int], None] = lambda position: None) -> int:
         """Projects the events stored without the view (by an earlier version,
         or since a rebuild dropped it), a page per transaction, each holding
         other writers off (who would fill the gap themselves meanwhile).
-        Returns how many events it read."""
+        Tells `on_page` the position each page reached; returns how many events it read."""
         view, read = self.inbox.view, 0
         while (view.max_tracking_id(APPLICATION) or 0) < (self.max_notification_id() or 0):
             with self.datastore.transaction(commit=True) as cursor:
@@ -83,6 +84,7 @@ class WritesInbox:
                 self.inbox.project(cursor, [
                     (to_domain_event(n), Tracking(APPLICATION, n.id)) for n in page])
                 read += len(page)
+            on_page(page[-1].id)
         return read
 
     def _hold_writers(self, cursor) -> None:

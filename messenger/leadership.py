@@ -11,7 +11,8 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from messenger.storage import connect_postgres
 
@@ -19,6 +20,43 @@ log = logging.getLogger(__name__)
 
 RETRY_S = 1.0
 LOCK_KEY = 0x6D657373  # "mess": one advisory lock key for the messenger
+LOCK_FILE_SUFFIX = ".leader"
+
+
+class LeaderRunningError(RuntimeError):
+    """A server holds the leader lock of this store."""
+
+
+def lock_settings(store_env: dict[str, str]) -> dict:
+    """Leadership's keyword arguments for a store (messenger/store.py store_env)."""
+    if store_env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        return {"postgres": store_env}
+    return {"lock_file": store_env["SQLITE_DBNAME"] + LOCK_FILE_SUFFIX}
+
+
+@contextmanager
+def held_alone(*, postgres: dict[str, str] | None = None, lock_file: str = "") -> Iterator[None]:
+    """Holds the leader lock for an operator command that must not run beside
+    a server (rebuild-projections), or raises LeaderRunningError at once. While
+    any server runs on the store, one of them holds the lock; a server started
+    meanwhile serves, but cannot lead until the command ends."""
+    if postgres:
+        with connect_postgres(postgres) as connection:
+            locked = connection.execute("SELECT pg_try_advisory_lock(%s)",
+                                        (LOCK_KEY,)).fetchone()[0]
+            if not locked:
+                raise LeaderRunningError("a server holds the leader lock")
+            yield  # the lock ends with the connection
+        return
+    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LeaderRunningError("a server holds the leader lock") from None
+        yield
+    finally:
+        os.close(descriptor)  # frees the lock
 
 
 class Leadership:

@@ -20,7 +20,7 @@ from messenger.fanout import Fanout
 from messenger.follower_status import FollowerStatus, statuses
 from messenger.frames import Frames
 from messenger.handlers import MAX_BODY_BYTES, ChatSocket, Health, loggable_path
-from messenger.leadership import Leadership
+from messenger.leadership import Leadership, lock_settings
 from messenger.metrics import Metrics
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
 from messenger.requests import Limits
@@ -45,6 +45,13 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     logging.getLogger("tornado.access").info(
         "%d %s %s %.2fms", handler.get_status(), request.method, loggable_path(request.path),
         1000.0 * request.request_time())
+
+
+def browsable(host: str, port: int) -> str:
+    """The base URL a browser on this machine opens: 0.0.0.0 and :: are where
+    a server listens, not where one goes."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class MessengerServer:
@@ -109,7 +116,7 @@ class MessengerServer:
         else:
             log.info("Telegram bridge off: set MESSENGER_TELEGRAM_BOT_TOKEN and "
                      "MESSENGER_TELEGRAM_SUPPORT_CHAT_ID to bridge tech support")
-        self.leadership = Leadership(self._lead, self._stand_down, **self._lock_settings())
+        self.leadership = Leadership(self._lead, self._stand_down, **lock_settings(self.store.env))
         self.leadership.start()
         application = tornado.web.Application(
             [
@@ -123,6 +130,8 @@ class MessengerServer:
                 (r"/api/v1/audit/chats", AuditUser, {**service, "auditor": self.store.auditor}),
                 *routes,
                 *console.routes(self.tokens, config.dev_tokens),
+                # Not permanent: a browser must not remember it past this release.
+                (r"/", tornado.web.RedirectHandler, {"url": "/console", "permanent": False}),
             ],
             websocket_max_message_size=config.max_frame_bytes,
             websocket_ping_interval=30,
@@ -137,8 +146,9 @@ class MessengerServer:
         # known (messenger/handlers.py AuthenticatedBody); the rest read none.
         self._http = tornado.httpserver.HTTPServer(application, max_body_size=MAX_BODY_BYTES)
         self._http.add_sockets(sockets)
-        log.info("serving on %s:%s with %s", host or config.host, self.port,
-                 config.database_url.split("@")[-1])
+        log.info("serving on %s:%s with %s; the console is at %s/console",
+                 host or config.host, self.port, config.database_url.split("@")[-1],
+                 browsable(host or config.host, self.port))
         return self.port
 
     def _presence(self, update, *args) -> None:
@@ -153,12 +163,6 @@ class MessengerServer:
             await self.commands.query(update, *args)
         except Exception:
             log.exception("presence not recorded")
-
-    def _lock_settings(self) -> dict:
-        settings = self.store.change_feed_settings
-        if "postgres" in settings:
-            return settings
-        return {"lock_file": settings["local_name"] + ".leader"}
 
     # Called on the leadership thread: this process runs the followers of
     # the events while it holds the lock.
@@ -208,6 +212,8 @@ class MessengerServer:
         """Graceful: accepts nothing new, answers the requests in hand, tells
         every client to reconnect (1012, to another process or to this one
         restarted), and stops the followers at their tracked positions."""
+        log.info("stopping: %d connections told to reconnect once the requests in hand "
+                 "are answered", len(self.connections.all()))
         self._http.stop()
         await self.session.finish(FINISH_TIMEOUT_S)
         for connection in self.connections.all():
@@ -227,3 +233,4 @@ class MessengerServer:
         await self.commands.query(self.store.close)
         # Waiting for the store's threads to end is itself blocking: not on the IOLoop.
         await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown)
+        log.info("stopped")

@@ -4,7 +4,6 @@ bearer-token auth, JSON in and out, idempotent on the caller's ids."""
 import hmac
 import itertools
 import json
-from datetime import datetime, timezone
 
 import tornado.web
 
@@ -13,7 +12,7 @@ from domain.application import Messenger
 from domain.saving import Saved
 from domain.chat import SUPPORT
 from domain.errors import DuplicateSourceError, MessengerError
-from messenger.audit import Auditor
+from messenger.audit import Auditor, BadMomentError, moment_of
 from messenger.bookings import InvalidNoticeError, describe, parse_notice
 from messenger.commands import Commands
 from messenger.config import Config
@@ -97,11 +96,9 @@ class AuditChat(ServiceEndpoint):
             records = self.auditor.events(chat_id)
         else:
             try:
-                moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
-            except ValueError:
-                raise tornado.web.HTTPError(400, reason="'at' must be an ISO-8601 time") from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment_of(at)  # with its offset, as the command line's --at
+            except BadMomentError as bad:
+                raise tornado.web.HTTPError(400, reason=f"at: {bad}") from None
             records = self.auditor.as_at(chat_id, moment)
         self.set_header("Content-Type", "application/x-ndjson; charset=utf-8")
         while page := await self.commands.query(lambda: list(itertools.islice(records, self.PAGE))):

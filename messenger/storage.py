@@ -7,6 +7,10 @@ from urllib.parse import unquote, urlsplit
 # Recorders that write the inbox view with the events (messenger/inbox_recorders.py).
 SQLITE_RECORDER_TOPIC = "messenger.inbox_recorders:SQLiteInboxRecorder"
 POSTGRES_RECORDER_TOPIC = "messenger.inbox_recorders:PostgresInboxRecorder"
+# The development state folder (git-ignored), made on first start like the
+# development secrets in it. Any other folder must exist already: a mistyped
+# path is an error, not a new empty store.
+STATE_FOLDER = "var"
 
 
 class DatabaseURLError(ValueError):
@@ -41,7 +45,12 @@ def connect_postgres(env: dict[str, str]):
 def _sqlite_env(path: str) -> dict[str, str]:
     if not path or path == "/":
         raise DatabaseURLError("sqlite URL names no file")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(path).parent
+    if not folder.exists() and folder.resolve() == Path(STATE_FOLDER).resolve():
+        folder.mkdir()
+    if not folder.is_dir():
+        raise DatabaseURLError(f"folder {folder} does not exist" if not folder.exists()
+                               else f"{folder} is not a folder")
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,

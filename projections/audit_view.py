@@ -85,6 +85,16 @@ class AuditView(SQLView):
                 return
             after = rows[-1]["seq"]
 
+    def count(self, chat_id: str | None = None) -> int:
+        """How many events are indexed, for one chat or all (a progress line's total)."""
+        with self._read() as c:
+            if chat_id is None:
+                self._run(c, "SELECT COUNT(*) AS n FROM audit_chain")
+            else:
+                self._run(c, "SELECT COUNT(*) AS n FROM audit_chain WHERE chat_id = :chat",
+                          chat=chat_id)
+            return c.fetchone()["n"]
+
     def chats(self) -> list[str]:
         with self._read() as c:
             self._run(c, "SELECT DISTINCT chat_id FROM audit_chain ORDER BY chat_id")

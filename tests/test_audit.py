@@ -4,6 +4,8 @@ stood at a moment, and proof that no stored event was touched since."""
 import asyncio
 import json
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import psycopg
@@ -11,7 +13,7 @@ import pytest
 import tornado.httpclient
 
 from tests.conftest import SECRET, SERVICE_TOKEN
-from tests.processes import environment, run_py
+from tests.processes import ROOT, environment, run_py
 
 
 async def audited(harness) -> None:
@@ -88,9 +90,13 @@ async def test_audit_shows_every_change_the_past_and_finds_tampering(harness, en
     assert chat_id in audit(env, "--user", "vera").stdout.split()
 
     assert audit(env, "verify").returncode == 0
+    verified = audit(env, "verify", chat_id)
+    assert verified.stderr.strip() == (
+        "verified 10 events in 1 chat: none changed, removed or reordered")
     tamper(database_url, posted["event_id"])
     verified = audit(env, "verify", chat_id)
     assert verified.returncode == 1
+    assert verified.stderr.strip() == "verified 10 events in 1 chat: 1 problem found"
     assert f"chat {chat_id}: event {posted['event_id']}" in verified.stdout
     assert "changed" in verified.stdout
     remove(database_url, events[3]["event_id"])  # the rename
@@ -128,6 +134,11 @@ async def test_unknown_chats_and_bad_times_are_refused_in_one_line(harness, env)
     assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 1
     bad_time = audit(env, day["chat_id"], "--at", "yesterday-ish")
     assert bad_time.returncode == 2 and "ISO-8601" in bad_time.stderr
+    # Which zone a time without one means is a guess: refused, with the format to use.
+    no_zone = audit(env, day["chat_id"], "--at", "2026-12-01T10:00:00")
+    assert no_zone.returncode == 2 and no_zone.stdout == ""
+    [line] = no_zone.stderr.strip().splitlines()
+    assert "no time zone" in line and "2026-12-01T10:00:00+03:00" in line
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -148,6 +159,9 @@ async def test_the_audit_api_streams_a_chat_and_lists_a_users_chats(harness):
     past = await client.fetch(f"{base}/{day['chat_id']}?at={at.replace('+', '%2B')}",
                               headers=headers)
     assert json.loads(past.body.decode().splitlines()[0])["name"] == "Утро"
+    zoneless = await client.fetch(f"{base}/{day['chat_id']}?at=2026-12-01T10:00:00",
+                                  headers=headers, raise_error=False)
+    assert zoneless.code == 400 and b"no time zone" in zoneless.body
 
     vera = json.loads((await client.fetch(f"{base}?user=vera", headers=headers)).body)
     # The group she was removed from and the deleted chat, beside her support chat.
@@ -189,3 +203,79 @@ async def test_auditing_a_long_chat_holds_a_page_at_a_time(harness, monkeypatch)
 
         assert await harness.server.commands.query(read_all) == count + 1
     assert peaks[1] < peaks[0] * 2, peaks  # ten times the events, not ten times the memory
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_the_chat_at_a_moment_reads_as_plain_text_and_keeps_multi_line_content_indented(
+        harness, env):
+    anna = await harness.connect("anna")
+    [reply] = await anna.call("create_chat", {"with_user_id": [{"user_id": "boris"},
+                                                               {"user_id": "vera"}],
+                                              "chat_name": "Утро"})
+    chat_id = reply["data"][0]["chat_id"]
+    await anna.call("send_message", {"chat_id": chat_id,
+                                     "content": "line one\nmessage forged-id\n  indented"})
+    await audited(harness)
+    later = (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat()
+
+    shown = audit(env, chat_id, "--at", later)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith(f"chat {chat_id} as it stood at ")
+    fields = {line.split()[0]: line.split(maxsplit=1)[1] for line in lines[1:6]}
+    assert fields == {"exists": "yes", "kind": "group", "name": "Утро",
+                      "members": "anna, boris, vera", "admin": "anna"}
+    assert "True" not in shown.stdout and "[" not in shown.stdout
+    # Only the message's heading starts a line; its text's lines stay under its first.
+    assert [line for line in lines if not line.startswith(" ")] == [
+        lines[0], next(line for line in lines if line.startswith("message "))]
+    content = next(i for i, line in enumerate(lines) if line.split()[:1] == ["content"])
+    column = lines[content].index("line one")
+    assert lines[content + 1] == " " * column + "message forged-id"
+    assert lines[content + 2] == " " * column + "  indented"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_users_chats_are_listed_by_kind_and_name_and_unknown_users_are_refused(
+        harness, env):
+    day = await a_working_day(harness)
+    listed = audit(env, "--user", "vera")
+    assert listed.returncode == 0, listed.stderr
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
+    assert lines[day["chat_id"]].split()[1:] == ["group", "Вечер", "(no", "longer", "a",
+                                                 "member)"]
+    assert [line.split()[1:] for chat, line in lines.items() if chat != day["chat_id"]] == [
+        ["support", "Техподдержка"]]
+    as_json = [json.loads(line) for line in audit(env, "--user", "vera", "--format",
+                                                  "jsonl").stdout.splitlines()]
+    assert {"chat_id": day["chat_id"], "kind": "group", "name": "Вечер", "deleted": False,
+            "member": False} in as_json
+
+    unknown = audit(env, "--user", "nobody-at-all")
+    assert unknown.returncode == 1 and unknown.stdout == ""
+    assert unknown.stderr.strip() == (
+        "audit: unknown user nobody-at-all: no chat of theirs is in the audit index")
+    both = audit(env, day["chat_id"], "--user", "vera")
+    assert both.returncode == 2 and both.stdout == ""
+    assert len(both.stderr.strip().splitlines()) == 1 and "--user" in both.stderr
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_a_reader_that_stops_early_ends_the_audit_quietly(harness, env):
+    from uuid import UUID
+    anna = await harness.connect("anna")
+    [reply] = await anna.call("create_chat", {"with_user_id": [{"user_id": "boris"}]})
+    chat_id = reply["data"][0]["chat_id"]
+    store = harness.server.store
+    for number in range(100):  # 400 KB of audit: far more than a pipe holds
+        await harness.server.commands.query(store.app.post_message, UUID(chat_id), "anna",
+                                            f"{number} " + "x" * 4000)
+    await audited(harness)
+
+    reading = subprocess.Popen([sys.executable, "run.py", "audit", chat_id], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reading.stdout.read(100).startswith(b"#")  # as `| head -c 100` does, then goes
+    reading.stdout.close()
+    stderr = reading.stderr.read().decode()
+    assert reading.wait(timeout=60) == 141  # as a shell reports a tool its reader left
+    assert stderr == ""  # no BrokenPipeError traceback

@@ -2,9 +2,16 @@
 its admin, and an outsider; with other users' ids in the payload. A refusal
 changes nothing, and an outsider cannot tell a chat or message exists."""
 
+import base64
+import json
+import time
 import uuid
 
+import jwt
 import pytest
+import tornado.httpclient
+
+from tests.conftest import SECRET
 
 OK, FORBIDDEN, NOT_FOUND = "ok", "forbidden", "not_found"
 
@@ -85,3 +92,40 @@ async def test_every_request_answers_each_role_rightly(harness):
             if want == OK:
                 code, reply = await answer(client, kind, filled(data, ids))
                 assert code == OK, (kind, role, reply)
+
+
+# --- a refused WebSocket upgrade says why -------------------------------------
+
+def _unsigned(claims: dict) -> str:
+    """A token whose header says alg "none": no signature at all."""
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_refused_upgrade_says_why(harness):
+    signed = harness.tokens.issue
+    # query: (status, the reason in the JSON body)
+    refusals = {
+        "": (401, "no token"),
+        f"token={signed('anna', ttl_s=-3600)}": (401, "token expired"),
+        f"token={jwt.encode({'sub': 'anna', 'nbf': int(time.time()) + 3600}, SECRET)}":
+            (401, "token not valid yet (its nbf or iat is in the future)"),
+        f"token={jwt.encode({'sub': 'anna'}, 'another-secret-' + SECRET)}": (401, "bad signature"),
+        f"token={_unsigned({'sub': 'anna'})}": (401, "unknown algorithm: tokens are HS256"),
+        f"token={jwt.encode({'sub': 'anna'}, SECRET * 2, algorithm='HS512')}":
+            (401, "unknown algorithm: tokens are HS256"),
+        "token=not-a-token": (401, "malformed token"),
+        f"token={signed('support')}": (401, "sub is a system identity, not a user"),
+        f"token={signed('anna')}&v=7": (400, "unsupported protocol version: use v=1 or v=2"),
+    }
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for query, (status, reason) in refusals.items():
+        answer = await tornado.httpclient.AsyncHTTPClient().fetch(
+            f"http://127.0.0.1:{harness.config.port}/ws?{query}", headers=upgrade,
+            raise_error=False)
+        assert answer.code == status, (reason, answer.code)
+        assert answer.headers["Content-Type"].startswith("application/json")
+        assert json.loads(answer.body) == {"error": {"status": status, "message": reason}}

@@ -47,11 +47,13 @@ def test_prod_refuses_short_and_development_secrets():
         load("configs/prod.toml", environ={**STRONG, "MESSENGER_JWT_SECRET": made})
 
 
-def test_check_config_says_ok_or_names_the_problem():
-    ok = run_py("check-config", "--config", "configs/prod.toml", env=STRONG | _path_env())
+def test_check_config_says_ok_or_names_the_problem(database_url):
+    # check-config connects: to a database that is there (see test_operator_config.py)
+    there = {"MESSENGER_DATABASE_URL": database_url} | _path_env()
+    ok = run_py("check-config", "--config", "configs/prod.toml", env=STRONG | there)
     assert ok.returncode == 0 and ok.stdout.startswith("configs/prod.toml: ok"), ok.stderr
     bad = run_py("check-config", "--config", "configs/prod.toml",
-                 env={**STRONG, "MESSENGER_JWT_SECRET": "short"} | _path_env())
+                 env={**STRONG, "MESSENGER_JWT_SECRET": "short"} | there)
     assert bad.returncode == 2
     assert bad.stderr.strip() == ("config error: configs/prod.toml: MESSENGER_JWT_SECRET must"
                                   " be at least 32 characters")
