@@ -9,7 +9,7 @@ setup(
                                     "messenger", "messenger.*"]),
     py_modules=["run"],
     # The browser console and the protocol description travel with the code.
-    package_data={"messenger": ["console/*", "protocol.schema.json"]},
+    package_data={"messenger.http": ["console/*"], "messenger.wire": ["protocol.schema.json"]},
     install_requires=[
         "eventsourcing[postgres]==9.5.6",
         "tornado>=6.4",
@@ -28,6 +28,8 @@ setup(
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.
         "test": ["pytest>=8", "pytest-tornado>=0.8", "h2>=4", "cryptography>=42",
                  "jsonschema>=4.18", "hypothesis>=6.100",
+                 # eventsourcing's shipped recorder test cases import its cipher
+                 "pycryptodome>=3.22,<4",
                  "playwright>=1.40"],  # drives Debian's chromium (.ci/run installs it)
     },
 )

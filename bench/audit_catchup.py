@@ -46,7 +46,7 @@ def fresh_store(store: str):
 
 
 def store_kind(database_url: str) -> str:
-    from messenger.storage import is_postgres
+    from messenger.store.settings import is_postgres
     return "postgres" if is_postgres(database_url) else "sqlite"
 
 
@@ -56,7 +56,7 @@ def measure(database_url: str, events: int, timeout_s: float = 300.0) -> dict:
     processed every event stored. Prints the `audit` line; returns its fields."""
     from domain.application import Messenger
     from messenger.config import Config
-    from messenger.store import Store
+    from messenger.store.store import Store
     kind = store_kind(database_url)
     store = Store(Config(database_url=database_url, jwt_secret="x", service_token="x"))
     try:

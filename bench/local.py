@@ -16,9 +16,8 @@ class Local:
     with many chats, wait for the server's views and time chat_list."""
 
     def __init__(self, database_url: str, secret: str):
-        from messenger import config as settings
-        from messenger import collector
-        from messenger.store import Store
+        from messenger import collector, config as settings
+        from messenger.store.store import Store
         self.config = settings.load(CONFIG, server_env(database_url, secret, {}))
         self.store = Store(self.config)
         self.app = self.store.app

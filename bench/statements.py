@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 
 from messenger.config import Config  # noqa: E402
-from messenger.store import Store  # noqa: E402
+from messenger.store.store import Store  # noqa: E402
 
 COUNTED = {"statements": 0}
 

@@ -122,7 +122,7 @@ class StoredFigures:
     def chat_list(self, local: Local, owner: str, build_s: float) -> None:
         """InboxView.chat_list(owner) timed in this process, on the same
         database, after the server's view caught up; and the frame built from it."""
-        from messenger import protocol, shapes
+        from messenger.wire import protocol, shapes
         view = local.store.view
         chats = view.chat_list(owner)
         if len(chats) < CHAT_LIST_CHATS:

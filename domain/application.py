@@ -2,7 +2,7 @@
 (load, command, save), returning ids and the positions it saved at. How they
 are saved is domain/saving.py; the devices' use cases are domain/devices.py."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -106,20 +106,10 @@ class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
         return self._save(creation)
 
     def rename_chat(self, by: str, chat_id: UUID, name: str) -> Saved:
-        def renaming():
-            chat = self._chat(chat_id)
-            chat.rename(by, name)
-            return chat_id, [chat]
-
-        return self._save(renaming)
+        return self._change_chat(chat_id, lambda chat: chat.rename(by, name))
 
     def delete_chat(self, by: str, chat_id: UUID) -> Saved:
-        def deletion():
-            chat = self._chat(chat_id)
-            chat.delete(by)
-            return chat_id, [chat]
-
-        return self._save(deletion)
+        return self._change_chat(chat_id, lambda chat: chat.delete(by))
 
     def post_message(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
                      source_key: str = "", attachments: tuple[UUID, ...] = ()) -> Saved:
@@ -156,36 +146,35 @@ class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
         return self._save(adding)
 
     def remove_users(self, by: str, chat_id: UUID, users: list[str]) -> Saved:
-        def removing():
-            chat = self._chat(chat_id)
-            chat.remove_members(by, users)
-            return chat_id, [chat]
-
-        return self._save(removing)
+        return self._change_chat(chat_id, lambda chat: chat.remove_members(by, users))
 
     def leave_chat(self, user_id: str, chat_id: UUID) -> Saved:
-        def leaving():
-            chat = self._chat(chat_id)
-            chat.leave(user_id)
-            return chat_id, [chat]
-
-        return self._save(leaving)
+        return self._change_chat(chat_id, lambda chat: chat.leave(user_id))
 
     def edit_message(self, by: str, message_id: UUID, content: str) -> Saved:
-        def editing():
-            message = self._message(message_id, reader=by)
-            message.edit(by, content)
-            return message_id, [message]
-
-        return self._save(editing)
+        return self._change_message(by, message_id, lambda message: message.edit(by, content))
 
     def delete_message(self, by: str, message_id: UUID) -> Saved:
-        def deleting():
+        return self._change_message(by, message_id, lambda message: message.delete(by))
+
+    def _change_chat(self, chat_id: UUID, command: Callable[[Chat], None]) -> Saved:
+        """Most chat use cases in three beats: load the chat, command it, save it."""
+        def deciding():
+            chat = self._chat(chat_id)
+            command(chat)
+            return chat_id, [chat]
+
+        return self._save(deciding)
+
+    def _change_message(self, by: str, message_id: UUID,
+                        command: Callable[[Message], None]) -> Saved:
+        """A message of a chat `by` is in: loaded, commanded, saved."""
+        def deciding():
             message = self._message(message_id, reader=by)
-            message.delete(by)
+            command(message)
             return message_id, [message]
 
-        return self._save(deleting)
+        return self._save(deciding)
 
     def notify_booking(self, user_id: str, kind: str, event_id: str, text: str) -> Saved:
         """Appends a booking notice to the user's notification chat of that kind,

@@ -5,15 +5,14 @@ import sys
 
 import uvloop
 
-from messenger import config as settings
-from messenger import collector, logs
+from messenger import collector, config as settings, logs
+from messenger.audit.cli import audit_command
 from messenger.auth import Tokens
-from messenger.database_check import DatabaseUnusableError, check as check_database
-from messenger.strings import InvalidInputError, identifier, one_line
+from messenger.followers import cli as followers_cli
 from messenger.server import MessengerServer
-from messenger.audit_cli import audit_command
-from messenger import followers_cli
-from messenger.rebuild_cli import rebuild_command
+from messenger.store.database_check import DatabaseUnusableError, check as check_database
+from messenger.store.rebuild_cli import rebuild_command
+from messenger.strings import InvalidInputError, identifier, one_line
 
 
 def main(argv: list[str] | None = None) -> int:

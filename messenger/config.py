@@ -221,7 +221,7 @@ def _check_known(path: str, toml: dict, known: set[tuple[str, str]]) -> None:
 
 
 def _check_database_url(path: str, database_url: str) -> None:
-    from messenger.storage import DatabaseURLError, persistence_env
+    from messenger.store.settings import DatabaseURLError, persistence_env
     try:
         persistence_env(database_url)
     except DatabaseURLError as error:

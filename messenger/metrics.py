@@ -6,8 +6,9 @@ the IOLoop), so every process tells the same."""
 import time
 
 import tornado.web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client import generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+)
 
 REGISTRY = CollectorRegistry()
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -49,7 +50,7 @@ def observe_delivery(event_at_us: int) -> None:
 class Metrics(tornado.web.RequestHandler):
     def initialize(self, commands, followers) -> None:
         self._commands = commands
-        self._followers = followers  # blocking: [FollowerStatus] (messenger/follower_status.py)
+        self._followers = followers  # blocking: [FollowerStatus] (messenger/followers/status.py)
 
     async def get(self) -> None:
         try:

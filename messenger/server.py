@@ -10,27 +10,29 @@ import tornado.ioloop
 import tornado.netutil
 import tornado.web
 
-from messenger import console
 from messenger.auth import Tokens
-from messenger.change_feed import ChangeFeed
-from messenger.commands import Commands
 from messenger.config import Config
-from messenger.connections import Connections
-from messenger.fanout import Fanout
-from messenger.follower_status import FollowerStatus, statuses
-from messenger.frames import Frames
-from messenger.handlers import MAX_BODY_BYTES, ChatSocket, Health, loggable_path
-from messenger.leadership import Leadership, lock_settings
+from messenger.followers.status import FollowerStatus, statuses
+from messenger.http import console
+from messenger.http.base import MAX_BODY_BYTES, loggable_path
+from messenger.http.health import Health
+from messenger.http.service_api import AuditChat, AuditUser, BookingNotifications, Users
+from messenger.live.change_feed import ChangeFeed
+from messenger.live.connections import Connections
+from messenger.live.fanout import Fanout
 from messenger.metrics import Metrics
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
-from messenger.requests import Limits
-from messenger.service_api import AuditChat, AuditUser, BookingNotifications, Users
-from messenger.session import Session
+from messenger.store.commands import Commands
+from messenger.store.leadership import Leadership, lock_settings
+from messenger.store.store import Store
 from messenger.telegram import bridge as telegram
 from messenger.uploads import handlers as uploads
 from messenger.uploads.decoding import DecodePool
-from messenger.uploads.storage import LocalFileStorage
-from messenger.store import Store
+from messenger.uploads.files import LocalFileStorage
+from messenger.wire.frames import Frames
+from messenger.wire.requests import Limits
+from messenger.ws.handlers import ChatSocket
+from messenger.ws.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +145,7 @@ class MessengerServer:
                                                host or config.host, backlog=LISTEN_BACKLOG)
         self.port = sockets[0].getsockname()[1]
         # Routes that read a body raise this for themselves once the caller is
-        # known (messenger/handlers.py AuthenticatedBody); the rest read none.
+        # known (messenger/http/base.py AuthenticatedBody); the rest read none.
         self._http = tornado.httpserver.HTTPServer(application, max_body_size=MAX_BODY_BYTES)
         self._http.add_sockets(sockets)
         log.info("serving on %s:%s with %s; the console is at %s/console",

@@ -3,7 +3,7 @@ from projections.sql_view import PostgresView, storable
 
 # The event recorder NOTIFYs this channel in every inserting transaction, and
 # the inbox is written in that transaction: a listener woken by it finds the
-# changes committed (messenger/change_feed.py).
+# changes committed (messenger/live/change_feed.py).
 CHANNEL = "messenger_events"
 
 # InboxView.post_message in one statement: the chat's next seq, the message,

@@ -19,8 +19,8 @@ from domain.device import Device
 from domain.message import Message
 from messenger.naming import sender_line, shown
 from messenger.push.providers import Outcome, Provider, Push, deliver
-from messenger.push.push_view import PushView
 from projections.inbox_view import InboxView
+from projections.push_deliveries import PushView
 
 log = logging.getLogger(__name__)
 

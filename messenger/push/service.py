@@ -8,13 +8,11 @@ from pathlib import Path
 
 from domain.application import Messenger
 from messenger.config import Config, ConfigError
-from messenger.storage import is_postgres
-from messenger.follower import Follower, stand_down
-from messenger.store import open_view
+from messenger.followers.follower import Follower, stand_down
 from messenger.push.apns import ApnsProvider
 from messenger.push.fcm import FcmProvider
-from messenger.push.push_view import PostgresPushView, SQLitePushView
 from messenger.push.sender import PushSender, StoppedError
+from messenger.store.store import open_view, view_class
 from projections.inbox_view import InboxView
 
 log = logging.getLogger(__name__)
@@ -58,14 +56,13 @@ class PushService:
                  "off (set MESSENGER_FCM_SERVICE_ACCOUNT_FILE)")
         if not self._providers:
             return False
-        view_class = PostgresPushView if is_postgres(self._config.database_url) else SQLitePushView
-        self.view = open_view(self._env, PushSender.name, view_class)
+        self.view = open_view(self._env, PushSender.name, view_class(self._config, "push"))
         self.view.heartbeat(self.process_id)
         self._follower: Follower | None = None
         return True
 
     def lead(self) -> None:
-        """Sends pushes: one process per store does (messenger/leadership.py)."""
+        """Sends pushes: one process per store does (messenger/store/leadership.py)."""
         self._term = threading.Event()
         sender = PushSender(self.view, self._inbox, self._providers,
                             lambda platform, token, reason: self._app.reject_device(

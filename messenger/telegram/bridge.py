@@ -8,13 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from domain.application import Messenger
 from messenger.config import Config, ConfigError
-from messenger.storage import is_postgres
-from messenger.follower import Follower, skip_history, stand_down
-from messenger.store import open_view
+from messenger.followers.follower import Follower, skip_history, stand_down
+from messenger.store.store import open_view, view_class
 from messenger.telegram.bot_api import BotApi, StoppedError
 from messenger.telegram.polling import LongPolling
 from messenger.telegram.poster import TelegramPoster
-from messenger.telegram.posts_view import PostgresPostsView, SQLitePostsView
 from messenger.telegram.replies import SupportReplies
 from messenger.telegram.webhook import TelegramWebhook
 from projections.inbox_view import InboxView
@@ -49,8 +47,7 @@ class TelegramBridge:
         """Blocks on the store and on Telegram: call it off the IOLoop."""
         config = self._config
         api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._stopping)
-        view_class = PostgresPostsView if is_postgres(config.database_url) else SQLitePostsView
-        self.posts = open_view(self._env, TelegramPoster.name, view_class)
+        self.posts = open_view(self._env, TelegramPoster.name, view_class(config, "telegram"))
         skip_history(self._env, self.posts)
         self._follower: Follower | None = None
         self.replies = SupportReplies(self._app, self.posts, api,
@@ -64,7 +61,7 @@ class TelegramBridge:
 
     def lead(self) -> None:
         """Posts to Telegram, and polls it in development: one process per
-        store does (messenger/leadership.py)."""
+        store does (messenger/store/leadership.py)."""
         config = self._config
         self._term = threading.Event()
         api = BotApi(config.telegram_bot_token, config.telegram_api_url, self._term)

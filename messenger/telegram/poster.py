@@ -16,7 +16,7 @@ from domain.message import Message
 from messenger.metrics import TELEGRAM
 from messenger.naming import sender_line
 from messenger.telegram.bot_api import BotApi, UndeliverableError
-from messenger.telegram.posts_view import PostsView
+from projections.telegram_posts import PostsView
 
 log = logging.getLogger(__name__)
 

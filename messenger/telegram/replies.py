@@ -19,7 +19,7 @@ from messenger import strings
 from messenger.naming import shown
 from messenger.telegram.bot_api import BotApi
 from messenger.telegram.poster import telegram_source_key
-from messenger.telegram.posts_view import PostsView
+from projections.telegram_posts import PostsView
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,12 @@ so that Telegram delivers it again, and a repeat is harmless (SupportReplies).""
 import asyncio
 import hmac
 import logging
-
 from concurrent.futures import Executor
 
 import tornado.web
 
 from messenger import strings
-from messenger.handlers import AuthenticatedBody, QuietAboutQueries
+from messenger.http.base import AuthenticatedBody, QuietAboutQueries
 from messenger.telegram.replies import SupportReplies, update_id_of
 
 log = logging.getLogger(__name__)

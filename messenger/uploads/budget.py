@@ -3,7 +3,7 @@ that an image too costly to decode is refused before any of it is decoded."""
 
 from PIL import Image
 
-# Held per decoded pixel, by Pillow format (measured: tests/test_image_budget.py):
+# Held per decoded pixel, by Pillow format (measured: tests/uploads/test_image_budget.py):
 # Pillow keeps most modes in 4 bytes a pixel; libheif decodes into buffers of
 # its own first (and an alpha plane apart), libwebp into three.
 BYTES_PER_PIXEL = {"JPEG": 4, "MPO": 4, "PNG": 4, "WEBP": 16, "HEIF": 10}

@@ -3,9 +3,9 @@ image takes up to a second and ~100 MiB: on the store's threads a few big
 pictures would hold up every other user's requests."""
 
 import asyncio
-import os
 import contextvars
 import functools
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from messenger.uploads.intake import UploadError

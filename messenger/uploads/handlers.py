@@ -9,12 +9,12 @@ from tornado import httputil
 
 from domain.application import Messenger
 from messenger.auth import InvalidTokenError, Tokens
-from messenger.commands import Commands
-from messenger.handlers import AuthenticatedBody, QuietAboutQueries, bearer_token
+from messenger.http.base import AuthenticatedBody, JsonErrors, QuietAboutQueries, bearer_token
+from messenger.store.commands import Commands
 from messenger.uploads.decoding import DecodePool
+from messenger.uploads.files import FileStorage
 from messenger.uploads.images import MAX_PIXELS
 from messenger.uploads.intake import UploadError, accept
-from messenger.uploads.storage import FileStorage
 
 # Room for multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -24,7 +24,7 @@ CACHE_FOREVER = "private, max-age=31536000, immutable"  # a file id's bytes neve
 CanRead = Callable[[str, str], tuple[str, str, bool] | None]
 
 
-class UploadEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
+class UploadEndpoint(JsonErrors, QuietAboutQueries, tornado.web.RequestHandler):
     def initialize(self, tokens: Tokens, commands: Commands, app: Messenger,
                    storage: FileStorage, max_bytes: int, can_read: CanRead,
                    decoding: DecodePool | None = None,
@@ -47,9 +47,6 @@ class UploadEndpoint(QuietAboutQueries, tornado.web.RequestHandler):
 
     def prepare(self) -> None:
         self.authenticate()
-
-    def write_error(self, status_code: int, **kwargs) -> None:
-        self.finish({"error": {"status": status_code, "message": self._reason}})
 
 
 @tornado.web.stream_request_body

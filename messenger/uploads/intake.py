@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 
 from messenger.uploads import images
-from messenger.uploads.storage import FileStorage
+from messenger.uploads.files import FileStorage
 
 
 class UploadError(Exception):

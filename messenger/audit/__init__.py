@@ -1,0 +1,1 @@
+"""The auditor's replay of chat history, and its command line."""

@@ -1,0 +1,1 @@
+"""HTTP endpoints: the JSON endpoint base, the service API, bookings, the console, health."""

@@ -1,0 +1,1 @@
+"""Live delivery: the open connections, the committed change feed, the fan-out."""

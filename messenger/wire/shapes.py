@@ -1,0 +1,142 @@
+"""The frames the server sends: version 1 in the seed's shapes, field for
+field (with fields added, never removed), version 2 in deltas."""
+
+from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
+from messenger.wire.protocol import encode
+from projections.inbox_reads import ChatSummary, MessageRecord
+
+# --- the seed's shapes ---------------------------------------------------------
+
+# Version 1 repeats a chat in every chat_list and in every message of a
+# chat_messages, so a big group's member list is cut there (users_count and
+# users_truncated say so); the chat_list answering get_chat_messages has the
+# opened chat's whole list. A live chat_messages keeps the newest messages of
+# the window that fit V1_FRAME_BYTES, the newest one always.
+V1_FRAME_BYTES = 64 * 1024
+V1_LIST_USERS = 100  # in a chat_list entry: the client's roster of the chat
+V1_MESSAGE_USERS = 20  # in a message's chat: a reference, repeated per message
+
+
+def chat_json(chat: ChatSummary, max_users: int | None = None) -> dict:
+    shown = chat.members if max_users is None else chat.members[:max_users]
+    return {
+        "chat_id": chat.chat_id,
+        "chat_name": chat.name,
+        "users": [{"user_id": user} for user in shown],
+        "users_count": len(chat.members),
+        "users_truncated": len(shown) < len(chat.members),
+        "IsGroupChat": chat.kind == GROUP,
+        "lastest_message": chat.last_message,
+        "group_admin": chat.admin,
+        "is_tech_support": chat.kind == SUPPORT,
+        "is_telegram_chat": chat.kind == BOT_BOOKINGS,
+        "unread": chat.unread,
+        "created_at": chat.created_at,
+        "updated_at": chat.updated_at,
+        "kind": chat.kind,
+        "muted": chat.muted,
+    }
+
+
+def message_json(message: MessageRecord, chat: dict) -> dict:
+    """Version 1: the seed's message, with the chat inside, and what is new."""
+    return {
+        "id": message.message_id,
+        "sender": message.sender,
+        "content": message.content,
+        "chat": chat,
+        "is_read": message.is_read,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
+        **_message_news(message),
+    }
+
+
+def message_v2(message: MessageRecord) -> dict:
+    return {
+        "id": message.message_id,
+        "chat_id": message.chat_id,
+        "sender": message.sender,
+        "content": message.content,
+        "is_read": message.is_read,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
+        **_message_news(message),
+    }
+
+
+def _message_news(message: MessageRecord) -> dict:
+    return {
+        "edited_at": message.edited_at or None,
+        "deleted": message.deleted,
+        "attachments": [{"upload_id": upload, "url": f"/api/v1/files/{upload}",
+                         "thumbnail_url": f"/api/v1/files/{upload}?thumbnail=1"}
+                        for upload in message.attachments],
+    }
+
+
+def chat_list_frame(chats: list[ChatSummary], whole: str = "",
+                    max_users: int | None = V1_LIST_USERS) -> dict:
+    """`whole`: the one chat whose members are listed in full."""
+    return {"type": "chat_list", "data": [
+        chat_json(chat, None if chat.chat_id == whole else max_users) for chat in chats]}
+
+
+def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord],
+                        budget: int | None = None) -> dict:
+    """With a budget (bytes of JSON), the newest messages that fit, the newest always."""
+    shown = chat_json(chat, V1_MESSAGE_USERS)
+    frame = {"type": "chat_messages", "chat_id": chat.chat_id, "data": []}
+    data = [message_json(message, shown) for message in messages]
+    if budget is not None:
+        data = _newest_that_fit(data, budget - _size(frame), _size(shown))
+    frame["data"] = data
+    return frame
+
+
+def _newest_that_fit(data: list[dict], budget: int, chat_size: int) -> list[dict]:
+    # The chat is the same in every message: measured once, not once per message.
+    used, first = 0, len(data)
+    while first > 0:
+        used += _size({**data[first - 1], "chat": 0}) - 1 + chat_size + 1  # and a comma
+        if used > budget and first < len(data):
+            break
+        first -= 1
+    return data[first:]
+
+
+def _size(value) -> int:
+    return len(encode(value))  # UTF-8 bytes, as sent
+
+
+# --- version 2: deltas --------------------------------------------------------
+
+def chat_updated_frame(chat: ChatSummary) -> dict:
+    return {"type": "chat_updated", "data": chat_json(chat)}
+
+
+def chat_removed_frame(chat_id: str) -> dict:
+    return {"type": "chat_removed", "data": {"chat_id": chat_id}}
+
+
+def message_frame(kind: str, message: MessageRecord) -> dict:
+    """message_new, message_edited or message_deleted."""
+    return {"type": kind, "data": message_v2(message)}
+
+
+def unread_frame(chat_id: str, unread: int) -> dict:
+    return {"type": "unread", "data": {"chat_id": chat_id, "unread": unread}}
+
+
+def read_receipt_frame(chat_id: str, user_id: str, message_id: str) -> dict:
+    return {"type": "read_receipt",
+            "data": {"chat_id": chat_id, "user_id": user_id, "message_id": message_id}}
+
+
+def page_frame(chat_id: str, messages: list[MessageRecord], has_more: bool) -> dict:
+    return {"type": "chat_messages", "chat_id": chat_id, "has_more": has_more,
+            "data": [message_v2(message) for message in messages]}
+
+
+def device_frame(kind: str, platform: str, token: str) -> dict:
+    return {"type": kind, "data": {"platform": platform, "token": token}}

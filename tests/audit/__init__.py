@@ -1,0 +1,1 @@
+"""The audit: history replayed, the hash chain, its command line and API."""

@@ -1,0 +1,1 @@
+"""The command line, the configuration and the docs held to the code."""

@@ -1,0 +1,1 @@
+"""Followers of the event log: push, Telegram, the audit index, their trouble."""

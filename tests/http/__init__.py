@@ -1,0 +1,1 @@
+"""HTTP routes: bookings, the console, health, metrics."""

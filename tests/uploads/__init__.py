@@ -1,0 +1,1 @@
+"""Pictures: upload, thumbnails, the decoding budget."""

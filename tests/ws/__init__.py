@@ -1,0 +1,1 @@
+"""The WebSocket door: authorization, bad and hostile input, limits."""
