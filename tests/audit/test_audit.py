@@ -12,8 +12,8 @@ import psycopg
 import pytest
 import tornado.httpclient
 
-from tests.conftest import SECRET, SERVICE_TOKEN
-from tests.processes import ROOT, environment, run_py
+from tests.support.harness import SECRET, SERVICE_TOKEN
+from tests.support.processes import ROOT, environment, run_py
 
 
 async def audited(harness) -> None:

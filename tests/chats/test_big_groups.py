@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import PROTOCOL, REPLY_TIMEOUT_S, by_id, ids
+from tests.support.harness import PROTOCOL, REPLY_TIMEOUT_S, by_id, ids
 
 FRAME_BUDGET = 64 * 1024
 SEED_CHAT_KEYS = {"chat_id", "chat_name", "users", "IsGroupChat", "lastest_message", "group_admin",

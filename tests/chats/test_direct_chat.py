@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import by_id, ids
+from tests.support.harness import by_id, ids
 
 
 @pytest.mark.gen_test(timeout=60)

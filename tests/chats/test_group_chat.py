@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import by_id, ids
+from tests.support.harness import by_id, ids
 
 
 async def three_in_a_group(harness, name="Front desk"):

@@ -5,7 +5,7 @@ version, or a tool) are taken in before the next write lands on top of them."""
 import pytest
 
 from domain.chat import Chat
-from tests.conftest import by_id
+from tests.support.harness import by_id
 
 
 @pytest.mark.gen_test(timeout=60)

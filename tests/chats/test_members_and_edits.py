@@ -3,7 +3,7 @@ removals, edits, deletions and read receipts, each in its protocol's shape."""
 
 import pytest
 
-from tests.conftest import by_id, ids
+from tests.support.harness import by_id, ids
 
 
 def users_of(chat: dict) -> list[str]:

@@ -8,8 +8,8 @@ import pytest
 from domain.chat import Chat
 from domain.message import Message
 from domain.reading import Reading
-from messenger.store import Store, drop_view
-from tests.conftest import by_id
+from messenger.store.store import Store, drop_view
+from tests.support.harness import by_id
 
 USERS = ("anna", "boris", "vera", "gleb")
 

@@ -6,8 +6,8 @@ import jwt
 import pytest
 import tornado.websocket
 
-from tests.conftest import SECRET
-from tests.processes import Served, environment, run_py
+from tests.support.harness import SECRET
+from tests.support.processes import Served, environment, run_py
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ and the file; `run.py check-config` says the same without starting."""
 import pytest
 
 from messenger.config import ConfigError, load
-from tests.processes import run_py
+from tests.support.processes import run_py
 
 STRONG = {"MESSENGER_JWT_SECRET": "j" * 40, "MESSENGER_SERVICE_TOKEN": "s" * 40,
           "MESSENGER_PUBLIC_URL": "https://messenger.example.test"}

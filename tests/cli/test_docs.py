@@ -11,10 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from messenger import protocol
+from messenger.wire import protocol
 
-ROOT = Path(__file__).parent.parent
-SCHEMA = json.loads((ROOT / "messenger" / "protocol.schema.json").read_text())
+ROOT = Path(__file__).parent.parent.parent
+SCHEMA = json.loads((ROOT / "messenger" / "wire" / "protocol.schema.json").read_text())
 PROTOCOL_DOC = ROOT / "docs" / "protocol.md"
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
@@ -90,7 +90,7 @@ def test_every_json_example_names_its_schema_and_validates_against_it(pointer, l
     try:
         check_example(pointer, example)
     except KeyError:
-        pytest.fail(f"{where}: {pointer} names nothing in messenger/protocol.schema.json")
+        pytest.fail(f"{where}: {pointer} names nothing in messenger/wire/protocol.schema.json")
     except (AssertionError, jsonschema.ValidationError) as error:
         pytest.fail(f"{where}: does not validate against {pointer}: {error}")
 

@@ -15,9 +15,9 @@ import pytest
 import tornado.websocket
 
 from messenger.progress import Progress
-from tests.conftest import SECRET
-from tests.processes import ROOT, Served, environment, run_py
-from tests.test_audit import audited
+from tests.audit.test_audit import audited
+from tests.support.harness import SECRET
+from tests.support.processes import ROOT, Served, environment, run_py
 
 READ_TIMEOUT_S = 120
 

@@ -15,8 +15,8 @@ import jwt
 import pytest
 import tornado.httpclient
 
-from tests.conftest import POSTGRES_ADMIN_URL, SECRET, SERVICE_TOKEN
-from tests.processes import ROOT, START_TIMEOUT_S, environment, free_port, run_py
+from tests.support.harness import POSTGRES_ADMIN_URL, SECRET, SERVICE_TOKEN
+from tests.support.processes import ROOT, START_TIMEOUT_S, environment, free_port, run_py
 
 SECRETS = {"MESSENGER_JWT_SECRET": SECRET, "MESSENGER_SERVICE_TOKEN": SERVICE_TOKEN}
 

@@ -15,10 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from domain.chat import Chat
 from domain.message import Message
-from messenger import follower_trouble
-from tests.conftest import SECRET, Harness, running, until
-from tests.processes import environment, run_py
-from tests.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID, StandIn
+from messenger.followers import trouble as follower_trouble
+from tests.support.harness import SECRET, Harness, running, until
+from tests.support.processes import environment, run_py
+from tests.support.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID, StandIn
 
 
 class GarblingStandIn(StandIn):
@@ -147,7 +147,7 @@ async def test_an_event_that_keeps_failing_is_tried_less_and_less_often_and_logg
     assert len(tracebacks) == 1, [r.getMessage() for r in tracebacks]
     assert f"telegram failed at event {position} (Message.Posted)" in tracebacks[0].getMessage()
     reminders = [r.getMessage() for r in caplog.records
-                 if r.name == "messenger.follower" and "still stuck" in r.getMessage()]
+                 if r.name == "messenger.followers" and "still stuck" in r.getMessage()]
     assert 1 <= len(reminders) < len(standin.garbled_at), reminders
     assert f"telegram still stuck at event {position}" in reminders[0]
     assert "attempts" in reminders[0] and "KeyError" in reminders[0]

@@ -7,16 +7,10 @@ from uuid import UUID
 import pytest
 
 from messenger.push.sender import PushSender
-from tests.conftest import Harness
-from tests.push_standins import (
-    APNS_KEY_ID,
-    APNS_TEAM_ID,
-    APNS_TOPIC,
-    APNS_UNAVAILABLE,
-    ApnsStandIn,
-    FcmStandIn,
-    apns_throttled,
-    fcm_throttled,
+from tests.support.harness import Harness
+from tests.support.push_standins import (
+    APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC, APNS_UNAVAILABLE, ApnsStandIn, FcmStandIn,
+    apns_throttled, fcm_throttled
 )
 
 

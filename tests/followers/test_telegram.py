@@ -12,14 +12,9 @@ import tornado.websocket
 from messenger.telegram.bot_api import CUT_MARKER
 from messenger.telegram.bridge import webhook_secret
 from messenger.telegram.replies import CUT, ONLY_TEXT, UNKNOWN_POST
-from tests.conftest import Harness, by_id, running
-from tests.telegram_standin import (
-    BAD_GATEWAY,
-    BOT_TOKEN,
-    MAX_TEXT_UNITS,
-    SUPPORT_CHAT_ID,
-    StandIn,
-    too_many_requests,
+from tests.support.harness import Harness, by_id, running
+from tests.support.telegram_standin import (
+    BAD_GATEWAY, BOT_TOKEN, MAX_TEXT_UNITS, SUPPORT_CHAT_ID, StandIn, too_many_requests
 )
 
 PUBLIC_URL = "https://messenger.example.test"
@@ -211,8 +206,8 @@ async def test_a_restart_in_the_middle_of_a_backlog_posts_each_message_once(harn
 async def test_killed_between_the_message_and_its_post_the_post_happens_once(
         database_url, standin):
     """kill -9 while Telegram is failing; after the restart the post goes out once."""
-    from tests.conftest import SECRET
-    from tests.processes import Served, environment, run_py
+    from tests.support.harness import SECRET
+    from tests.support.processes import Served, environment, run_py
 
     env = environment(database_url, SECRET, MESSENGER_TELEGRAM_BOT_TOKEN=BOT_TOKEN,
                       MESSENGER_TELEGRAM_SUPPORT_CHAT_ID=SUPPORT_CHAT_ID,

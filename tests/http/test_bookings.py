@@ -3,7 +3,7 @@ them in their notification chats, live or later, counted as unread."""
 
 import pytest
 
-from tests.conftest import by_id, ids
+from tests.support.harness import by_id, ids
 
 BOOKING = {"id": 42, "client_name": "Иван Петров", "client_phone": "+7 900 000-00-00",
            "service": "Стрижка", "staff_name": "Анна", "starts_at": "2026-11-25T10:00:00+03:00",

@@ -14,10 +14,10 @@ import tornado.netutil
 import tornado.web
 from playwright.async_api import async_playwright, expect
 
-from messenger import console
 from messenger.auth import Tokens
 from messenger.config import load
-from tests.conftest import SECRET, Harness
+from messenger.http import console
+from tests.support.harness import SECRET, Harness
 
 CHROMIUM = os.environ.get("MESSENGER_TEST_CHROMIUM", "/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(

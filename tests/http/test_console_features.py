@@ -11,9 +11,10 @@ import tornado.httpclient
 from PIL import Image
 from playwright.async_api import expect
 
-from tests.conftest import by_id
-from tests.test_console import (Browser, console_harness, needs_chromium,  # noqa: F401 (fixture)
-                                open_chat_id, signed_in)
+from tests.http.test_console import (  # noqa: F401 (fixture)
+    Browser, console_harness, needs_chromium, open_chat_id, signed_in
+)
+from tests.support.harness import by_id
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}

@@ -40,6 +40,7 @@ async def test_an_event_the_view_cannot_take_is_not_stored_and_a_retry_works(har
 @pytest.mark.gen_test(timeout=60)
 async def test_a_connection_ends_when_its_token_expires(harness):
     import tornado.websocket
+
     # Expired 27 s ago: accepted within the 30 s of clock skew, for 2 to 3 seconds more.
     socket = await tornado.websocket.websocket_connect(
         f"{harness.url}?token={harness.tokens.issue('alice', ttl_s=-27)}")
@@ -64,7 +65,7 @@ async def test_production_logs_are_json_lines_with_request_ids_and_no_content(
     import json
 
     from messenger import logs
-    from messenger.frames import Frames
+    from messenger.wire.frames import Frames
 
     root = logging.getLogger()
     saved = root.handlers[:], root.level

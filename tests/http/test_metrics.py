@@ -1,10 +1,9 @@
 """GET /metrics in Prometheus's text format, with the counters moving as
 clients connect, send and are refused."""
 
+import pytest
 import tornado.httpclient
 from prometheus_client.parser import text_string_to_metric_families
-
-import pytest
 
 
 async def scrape(harness) -> dict:

@@ -8,9 +8,9 @@ import pytest
 import tornado.websocket
 
 from messenger.auth import Tokens
-from tests.conftest import SECRET, Client, until
-from tests.processes import Served
-from tests.senders import Sender
+from tests.support.harness import SECRET, Client, until
+from tests.support.processes import Served
+from tests.support.senders import Sender
 
 SETTLE_S = 1.5  # time for a double to show up, if there were one
 

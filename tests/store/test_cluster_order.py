@@ -10,8 +10,8 @@ import pytest
 import tornado.websocket
 
 from messenger.auth import Tokens
-from tests.conftest import SECRET, until
-from tests.processes import Served
+from tests.support.harness import SECRET, until
+from tests.support.processes import Served
 
 MEMBERS = [f"m{n}" for n in range(6)]
 SENDS = 15

@@ -8,9 +8,9 @@ import collections
 
 import pytest
 
-from tests.conftest import until
-from tests.processes import Served
-from tests.senders import Sender
+from tests.support.harness import until
+from tests.support.processes import Served
+from tests.support.senders import Sender
 
 SENDERS = ("s1", "s2", "s3", "s4")
 LOAD_S = 1.5

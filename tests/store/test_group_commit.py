@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import by_id
+from tests.support.harness import by_id
 
 SENDERS = 12
 
@@ -14,14 +14,14 @@ SENDERS = 12
 @pytest.mark.gen_test(timeout=90)
 async def test_concurrent_sends_share_commits_and_each_is_acknowledged_with_its_own(harness):
     app = harness.server.store.app
-    batches: list[int] = []
-    save = app._writer._save
+    batches: list[int] = []  # messages posted by each transaction
+    deliver = app.on_recorded  # the hook live delivery is fed from, once per transaction
 
-    def counted(*aggregates):
-        batches.append(len(aggregates))
-        return save(*aggregates)
+    def counted(notes):
+        batches.append(len(notes["committed"].posted))
+        deliver(notes)
 
-    app._writer._save = counted
+    app.on_recorded = counted
     users = [f"user{n}" for n in range(SENDERS)]
     clients = [await harness.connect(user) for user in users]
     [created] = await clients[0].call("create_chat", {

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 import tornado.httpclient
 
-from tests.conftest import Harness, running, until
-from tests.db_proxy import DatabaseProxy
+from tests.support.db_proxy import DatabaseProxy
+from tests.support.harness import Harness, running, until
 
 QUICKLY_S = 1.0
 

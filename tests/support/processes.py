@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tornado.httpclient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 START_TIMEOUT_S = 30
 
 

@@ -7,8 +7,8 @@ import json
 import tornado.websocket
 
 from messenger.auth import Tokens
-from tests.conftest import SECRET
-from tests.processes import Served
+from tests.support.harness import SECRET
+from tests.support.processes import Served
 
 
 class Sender:

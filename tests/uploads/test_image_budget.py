@@ -24,10 +24,10 @@ from messenger.config import Config, ConfigError, load
 from messenger.uploads import budget, images
 from messenger.uploads.decoding import DecodePool
 from messenger.uploads.intake import UploadError
-from tests.conftest import Harness
+from tests.support.harness import Harness
 
 BUDGET_MIB = 100  # extra memory one upload may cost the server
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 
 
 def png(width: int, height: int, channels: int = 4) -> bytes:
@@ -169,7 +169,7 @@ async def test_uploads_beyond_those_the_pool_may_hold_are_refused_at_once():
 MEASURE = """
 import json, sys
 from messenger.uploads.intake import UploadError, accept
-from messenger.uploads.storage import LocalFileStorage
+from messenger.uploads.files import LocalFileStorage
 
 def memory(field):
     with open("/proc/self/status") as status:

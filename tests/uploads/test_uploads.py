@@ -17,13 +17,13 @@ from PIL import Image
 from domain.application import Messenger
 from domain.upload import Upload
 from messenger.auth import Tokens
-from messenger.commands import Commands
-from messenger.storage import persistence_env
+from messenger.store.commands import Commands
+from messenger.store.settings import persistence_env
 from messenger.uploads import images
 from messenger.uploads.decoding import DecodePool
+from messenger.uploads.files import FileStorage, InvalidKeyError, LocalFileStorage
 from messenger.uploads.handlers import routes
 from messenger.uploads.intake import UploadError, accept
-from messenger.uploads.storage import FileStorage, InvalidKeyError, LocalFileStorage
 
 TOKENS = Tokens("a-test-secret-of-at-least-32-bytes!!")
 # A minimal ISO BMFF 'ftyp' box as HEIC files begin: size, 'ftyp', major

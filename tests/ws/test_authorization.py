@@ -11,7 +11,7 @@ import jwt
 import pytest
 import tornado.httpclient
 
-from tests.conftest import SECRET
+from tests.support.harness import SECRET
 
 OK, FORBIDDEN, NOT_FOUND = "ok", "forbidden", "not_found"
 

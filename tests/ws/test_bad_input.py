@@ -9,7 +9,7 @@ import pytest
 import tornado.httpclient
 import tornado.websocket
 
-from tests.conftest import SECRET, by_id
+from tests.support.harness import SECRET, by_id
 
 
 async def alice_and_bob(harness):

@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 
 from messenger.telegram.bridge import webhook_secret
-from tests.conftest import SERVICE_TOKEN, Harness
-from tests.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID
+from tests.support.harness import SERVICE_TOKEN, Harness
+from tests.support.telegram_standin import BOT_TOKEN, SUPPORT_CHAT_ID
 
 BODY_BYTES = 64 * 1024 * 1024
 CHUNK = b" " * 65536  # made once, so the sender itself allocates nothing

@@ -7,10 +7,9 @@ import asyncio
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.conftest import PROTOCOL, Harness, assert_views_equal_a_rebuild, unlimited
+from tests.support.harness import PROTOCOL, Harness, assert_views_equal_a_rebuild, unlimited
 
 USERS = ("alice", "bob", "carol")
 EXAMPLES = 150

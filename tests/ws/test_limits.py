@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 import tornado.websocket
 
-from tests.conftest import Harness
+from tests.support.harness import Harness
 
 
 @pytest.fixture

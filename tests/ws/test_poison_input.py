@@ -11,7 +11,7 @@ import tornado.websocket
 
 from domain.chat import GROUP, Chat
 from domain.message import Message
-from tests.conftest import by_id
+from tests.support.harness import by_id
 
 NUL, SURROGATE = "a\u0000b", "a\ud800b"
 

@@ -1,4 +1,4 @@
-"""The property behind tests/test_poison_input.py: whatever strings and ids
+"""The property behind tests/ws/test_poison_input.py: whatever strings and ids
 clients and the booking platform send (NUL, lone surrogates, RTL overrides,
 combining marks, zero-width characters, the system identities' own ids, huge
 and empty values), over real WebSockets and the service API, on both stores,
@@ -9,11 +9,10 @@ import asyncio
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.conftest import Harness, assert_views_equal_a_rebuild, unlimited
-from tests.test_poison_input import health, still_serves
+from tests.support.harness import Harness, assert_views_equal_a_rebuild, unlimited
+from tests.ws.test_poison_input import health, still_serves
 
 USERS = ("alice", "bob", "carol")
 EXAMPLES = 300

@@ -1,0 +1,1 @@
+"""Story tests of the aggregates and the Messenger application, on a SQLite file."""
