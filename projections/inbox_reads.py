@@ -25,6 +25,7 @@ class ChatSummary:
     created_at: str
     updated_at: str
     muted: bool = False
+    names: tuple[str, ...] = ()  # each member's registered name ("" for none), as `members`
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,13 @@ class InboxReads:
                   chat=chat_id)
         return [row["user_id"] for row in c.fetchall()]
 
+    def _named_members(self, c, chat_id: str) -> list[tuple[str, str]]:
+        """A chat's members, in the order they joined, with their names."""
+        self._run(c, "SELECT m.user_id, COALESCE(u.name, '') AS name FROM inbox_members m"
+                     " LEFT JOIN inbox_users u ON u.user_id = m.user_id WHERE m.chat_id = :chat"
+                     " ORDER BY m.position", chat=chat_id)
+        return [(row["user_id"], row["name"]) for row in c.fetchall()]
+
     def chat_list(self, user_id: str) -> list[ChatSummary]:
         """The user's chats, most recent activity first."""
         with self._read() as c:
@@ -62,12 +70,13 @@ class InboxReads:
                          " ON c.chat_id = me.chat_id WHERE me.user_id = :user AND c.deleted = 0"
                          " ORDER BY c.activity DESC", user=user_id)
             chats = c.fetchall()
-            self._run(c, "SELECT m.chat_id, m.user_id FROM inbox_members me JOIN inbox_members m"
-                         " ON m.chat_id = me.chat_id WHERE me.user_id = :user"
-                         " ORDER BY m.chat_id, m.position", user=user_id)
-            members: dict[str, list[str]] = {}
+            self._run(c, "SELECT m.chat_id, m.user_id, COALESCE(u.name, '') AS name"
+                         " FROM inbox_members me JOIN inbox_members m ON m.chat_id = me.chat_id"
+                         " LEFT JOIN inbox_users u ON u.user_id = m.user_id"
+                         " WHERE me.user_id = :user ORDER BY m.chat_id, m.position", user=user_id)
+            members: dict[str, list[tuple[str, str]]] = {}
             for row in c.fetchall():
-                members.setdefault(row["chat_id"], []).append(row["user_id"])
+                members.setdefault(row["chat_id"], []).append((row["user_id"], row["name"]))
         return [_summary(row, members.get(row["chat_id"], [])) for row in chats]
 
     def chat(self, user_id: str, chat_id: str) -> ChatSummary | None:
@@ -79,7 +88,7 @@ class InboxReads:
             row = c.fetchone()
             if row is None:
                 return None
-            return _summary(row, self._members(c, chat_id))
+            return _summary(row, self._named_members(c, chat_id))
 
     def audience(self, chat_id: str) -> tuple[str, str, list[tuple[str, bool]]]:
         """A chat's kind and name, and its members with whether each has muted it."""
@@ -198,11 +207,12 @@ def _names(params: dict) -> str:
     return ", ".join(f":{name}" for name in params)
 
 
-def _summary(row, members: list[str]) -> ChatSummary:
+def _summary(row, members: list[tuple[str, str]]) -> ChatSummary:
     return ChatSummary(
         chat_id=row["chat_id"], kind=row["kind"], name=row["name"], admin=row["admin"],
-        members=tuple(members), last_message=row["last_message"], unread=row["unread"],
-        created_at=row["created_at"], updated_at=row["updated_at"], muted=bool(row["muted"]),
+        members=tuple(user for user, _ in members), last_message=row["last_message"],
+        unread=row["unread"], created_at=row["created_at"], updated_at=row["updated_at"],
+        muted=bool(row["muted"]), names=tuple(name for _, name in members),
     )
 
 

@@ -17,12 +17,16 @@ V1_LIST_USERS = 100  # in a chat_list entry: the client's roster of the chat
 V1_MESSAGE_USERS = 20  # in a message's chat: a reference, repeated per message
 
 
-def chat_json(chat: ChatSummary, max_users: int | None = None) -> dict:
+def chat_json(chat: ChatSummary, max_users: int | None = None, names: bool = False) -> dict:
+    """`names`: each user with the name they registered (version 2)."""
     shown = chat.members if max_users is None else chat.members[:max_users]
+    users = ([{"user_id": user, "name": name} for user, name in zip(shown, chat.names)]
+             if names and len(chat.names) == len(chat.members)
+             else [{"user_id": user} for user in shown])
     return {
         "chat_id": chat.chat_id,
         "chat_name": chat.name,
-        "users": [{"user_id": user} for user in shown],
+        "users": users,
         "users_count": len(chat.members),
         "users_truncated": len(shown) < len(chat.members),
         "IsGroupChat": chat.kind == GROUP,
@@ -76,10 +80,10 @@ def _message_news(message: MessageRecord) -> dict:
 
 
 def chat_list_frame(chats: list[ChatSummary], whole: str = "",
-                    max_users: int | None = V1_LIST_USERS) -> dict:
+                    max_users: int | None = V1_LIST_USERS, names: bool = False) -> dict:
     """`whole`: the one chat whose members are listed in full."""
     return {"type": "chat_list", "data": [
-        chat_json(chat, None if chat.chat_id == whole else max_users) for chat in chats]}
+        chat_json(chat, None if chat.chat_id == whole else max_users, names) for chat in chats]}
 
 
 def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord],
@@ -112,7 +116,7 @@ def _size(value) -> int:
 # --- version 2: deltas --------------------------------------------------------
 
 def chat_updated_frame(chat: ChatSummary) -> dict:
-    return {"type": "chat_updated", "data": chat_json(chat)}
+    return {"type": "chat_updated", "data": chat_json(chat, names=True)}
 
 
 def chat_removed_frame(chat_id: str) -> dict:

@@ -258,7 +258,7 @@ async def test_two_pages_chat_with_each_other(console_harness):
         # Bob opens it: the message is there, and now read.
         await on_bob.click()
         await expect(bob.get_by_test_id("message-content")).to_have_text([hello])
-        await expect(bob.get_by_test_id("chat-subtitle")).to_have_text("with alice")
+        await expect(bob.get_by_test_id("chat-subtitle")).to_have_text("with Alice Liddell")  # her name, not id
         await expect(bob.get_by_test_id("message-sender")).to_have_count(0)  # a chat of two
         await expect(on_bob.get_by_test_id("chat-unread")).to_be_hidden()
         assert await bob.locator("#messages b, #messages img").count() == 0
