@@ -105,10 +105,14 @@ class InboxReads:
 
     def user_name(self, user_id: str) -> str:
         """The name the user is registered with; "" for none, or no such user."""
+        return self.registered_name(user_id) or ""
+
+    def registered_name(self, user_id: str) -> str | None:
+        """The name the user is registered with; None if they are not."""
         with self._read() as c:
             self._run(c, "SELECT name FROM inbox_users WHERE user_id = :user", user=user_id)
             row = c.fetchone()
-        return row["name"] if row else ""
+        return row["name"] if row else None
 
     def readable_file(self, user_id: str, upload_id: str) -> StoredFile | None:
         """An upload its owner may read, and the members of the chats it is

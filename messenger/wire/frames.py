@@ -26,6 +26,11 @@ class Frames:
             raise ChatNotFoundError(chat_id)
         return chat
 
+    def is_registered(self, user_id: str, name: str) -> bool:
+        """Registered already, and under this name (or none given): nothing to store."""
+        registered = self._view.registered_name(user_id)
+        return registered is not None and name in ("", registered)
+
     def newest_message_id(self, chat_id: str) -> str | None:
         return self._view.last_message_id(chat_id)
 

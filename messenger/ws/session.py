@@ -78,8 +78,12 @@ class Session:
             connection.close(1013, "the store is unavailable: reconnect later")
             return
         self._connections.add(connection)
-        await self._commands.run(connection, self._app.register_user, identity.user_id,
-                                 identity.name)
+        # Read first: a returning user (nearly every connection, and all of a
+        # reconnect storm) needs nothing from the writer, whose queue is serial.
+        if not await self._commands.query(self._frames.is_registered, identity.user_id,
+                                          identity.name):
+            await self._commands.run(connection, self._app.register_user, identity.user_id,
+                                     identity.name)
         chat_list = await self._commands.query(self._frames.chat_list, identity.user_id,
                                                connection.version)
         connection.open_with(protocol.encode(chat_list))
