@@ -159,7 +159,7 @@ class Worker(Loops):
                 chats = data if isinstance(data, list) else [data]
                 pair["chat_id"] = next(
                     chat["chat_id"] for chat in chats if not chat.get("IsGroupChat")
-                    and {"user_id": receiver.user} in chat["users"])
+                    and receiver.user in {user["user_id"] for user in chat["users"]})
             except Exception as error:
                 failures.append(f"{sender.user}: {error!r}"[:300])
 
