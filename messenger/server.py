@@ -12,15 +12,15 @@ import tornado.web
 
 from messenger.auth import Tokens
 from messenger.config import Config
-from messenger.followers.status import FollowerStatus, statuses
 from messenger.http import console
 from messenger.http.base import MAX_BODY_BYTES, loggable_path
-from messenger.http.health import Health
+from messenger.http.health import Health, HealthProbe
 from messenger.http.service_api import AuditChat, AuditUser, BookingNotifications, Users
 from messenger.live.change_feed import ChangeFeed
 from messenger.live.connections import Connections
 from messenger.live.fanout import Fanout
 from messenger.metrics import Metrics
+from messenger.push.presence import PresenceWrites
 from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
 from messenger.store.commands import Commands
 from messenger.store.leadership import Leadership, lock_settings
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 FINISH_TIMEOUT_S = 10.0  # for the requests in hand when stopping
-HEALTH_TIMEOUT_S = 2.0
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
@@ -59,9 +58,7 @@ def browsable(host: str, port: int) -> str:
 class MessengerServer:
     def __init__(self, config: Config):
         self.config = config
-        self.connections = Connections()
         self.port: int | None = None
-        self._presence_writes: asyncio.Future | None = None
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         config = self.config
@@ -70,6 +67,20 @@ class MessengerServer:
         self.store = await asyncio.get_running_loop().run_in_executor(
             self._executor, Store, config)
         self.commands = Commands(self.store.app, self._executor)
+        # Pushes skip users connected anywhere: with a push service, the
+        # connections tell it who comes and goes.
+        self.push = PushService(config, self.store.env, self.store.app, self.store.view)
+        self._presence = PresenceWrites(self.commands)
+        if await self.commands.query(self.push.start):
+            self.connections = Connections(
+                on_first=lambda user: self._presence.write(self.push.joined, user),
+                on_last=lambda user: self._presence.write(self.push.left, user))
+            self._heartbeat = tornado.ioloop.PeriodicCallback(
+                lambda: self._presence.write(self.push.heartbeat), HEARTBEAT_INTERVAL_S * 1000)
+            self._heartbeat.start()
+        else:
+            self.push = None
+            self.connections = Connections()
         frames = Frames(self.store.view, config.messages_window)
         self.fanout = Fanout(self.connections, self.commands, frames)
         self.fanout.start()
@@ -93,15 +104,6 @@ class MessengerServer:
         )
         self.tokens = Tokens(config.jwt_secret, config.token_leeway_s, self.store.app.system_users)
         service = {"app": self.store.app, "commands": self.commands, "config": config}
-        self.push = PushService(config, self.store.env, self.store.app, self.store.view)
-        if await self.commands.query(self.push.start):
-            self.connections.on_first = lambda user: self._presence(self.push.joined, user)
-            self.connections.on_last = lambda user: self._presence(self.push.left, user)
-            self._heartbeat = tornado.ioloop.PeriodicCallback(
-                lambda: self._presence(self.push.heartbeat), HEARTBEAT_INTERVAL_S * 1000)
-            self._heartbeat.start()
-        else:
-            self.push = None
         self._decoding = DecodePool()
         routes = uploads.routes(self.tokens, self.commands, self.store.app,
                                 LocalFileStorage(config.uploads_directory),
@@ -120,12 +122,13 @@ class MessengerServer:
                      "MESSENGER_TELEGRAM_SUPPORT_CHAT_ID to bridge tech support")
         self.leadership = Leadership(self._lead, self._stand_down, **lock_settings(self.store.env))
         self.leadership.start()
+        health = HealthProbe(self.store, self.feed, self.commands, self._follower_views)
         application = tornado.web.Application(
             [
                 (r"/ws", ChatSocket, {"session": self.session, "tokens": self.tokens,
                                       "max_pending_bytes": config.max_pending_bytes}),
-                (r"/healthz", Health, {"probe": self._health}),
-                (r"/metrics", Metrics, {"commands": self.commands, "followers": self._followers}),
+                (r"/healthz", Health, {"probe": health}),
+                (r"/metrics", Metrics, {"commands": self.commands, "followers": health.followers}),
                 (r"/api/v1/users", Users, service),
                 (r"/api/v1/notifications/bookings", BookingNotifications, service),
                 (r"/api/v1/audit/chats/([^/]+)", AuditChat, {**service, "auditor": self.store.auditor}),
@@ -153,19 +156,6 @@ class MessengerServer:
                  browsable(host or config.host, self.port))
         return self.port
 
-    def _presence(self, update, *args) -> None:
-        """Presence is written in order, off the IOLoop, without holding anyone up."""
-        self._presence_writes = asyncio.ensure_future(
-            self._after(self._presence_writes, update, *args))
-
-    async def _after(self, previous, update, *args) -> None:
-        if previous is not None:
-            await asyncio.gather(previous, return_exceptions=True)
-        try:
-            await self.commands.query(update, *args)
-        except Exception:
-            log.exception("presence not recorded")
-
     # Called on the leadership thread: this process runs the followers of
     # the events while it holds the lock.
     def _lead(self) -> None:
@@ -180,35 +170,14 @@ class MessengerServer:
             if part is not None:
                 part.stand_down()
 
-    def _followers(self) -> list[FollowerStatus]:
-        """Where each follower is, and what it is stuck on (blocking)."""
-        head = self.store.app.recorder.max_notification_id() or 0
+    def _follower_views(self) -> dict:
+        """The views of the followers this process runs, by operator name."""
         views = {"audit": self.store.audit_view}  # the inbox is written with the events
         if self.push is not None:
             views["push"] = self.push.view
         if self.telegram is not None:
             views["telegram"] = self.telegram.posts
-        return statuses(views, head)
-
-    async def _health(self) -> tuple[bool, dict]:
-        unreachable = {"status": "store unreachable"}
-        if not (self.feed.is_running and self.feed.database_up):
-            return False, unreachable
-        try:
-            # A probe answers in time: the store's own retries may take far longer.
-            return await asyncio.wait_for(self.commands.query(self._health_now),
-                                          HEALTH_TIMEOUT_S)
-        except Exception:  # timed out, or the store failed
-            return False, unreachable
-
-    def _health_now(self) -> tuple[bool, dict]:
-        """A stuck follower (push, Telegram, the audit index) is named, but
-        users still chat: 200."""
-        stuck = [status.failure for status in self._followers() if status.failure]
-        body = {"stuck": [failure.as_json() for failure in stuck]}
-        if not self.store.is_healthy():
-            return False, {"status": "store unreachable", **body}
-        return True, {"status": "degraded" if stuck else "ok", **body}
+        return views
 
     async def stop(self) -> None:
         """Graceful: accepts nothing new, answers the requests in hand, tells
@@ -228,8 +197,7 @@ class MessengerServer:
             await self.commands.query(self.telegram.stop)
         if self.push is not None:
             self._heartbeat.stop()
-            if self._presence_writes is not None:
-                await asyncio.gather(self._presence_writes, return_exceptions=True)
+            await self._presence.drain()
             await self.commands.query(self.push.stop)
         self._decoding.shutdown()
         await self.commands.query(self.store.close)

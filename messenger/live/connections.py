@@ -21,16 +21,17 @@ class Connection(Protocol):
 
 
 class Connections:
-    def __init__(self) -> None:
+    def __init__(self, on_first: Callable[[str], None] = lambda user_id: None,
+                 on_last: Callable[[str], None] = lambda user_id: None) -> None:
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
         # Told when a user's first connection here opens and their last closes.
-        self.on_first: Callable[[str], None] = lambda user_id: None
-        self.on_last: Callable[[str], None] = lambda user_id: None
+        self._on_first = on_first
+        self._on_last = on_last
 
     def add(self, connection: Connection) -> None:
         connections = self._by_user[connection.user_id]
         if not connections:
-            self.on_first(connection.user_id)
+            self._on_first(connection.user_id)
         connections.add(connection)
         CONNECTIONS.inc()
 
@@ -41,7 +42,7 @@ class Connections:
             CONNECTIONS.dec()
             if not connections:
                 del self._by_user[connection.user_id]
-                self.on_last(connection.user_id)
+                self._on_last(connection.user_id)
 
     def of(self, user_id: str) -> list[Connection]:
         return list(self._by_user.get(user_id, ()))
