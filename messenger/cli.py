@@ -6,12 +6,12 @@ import sys
 import uvloop
 
 from messenger import collector, config as settings, logs
-from messenger.audit.cli import audit_command
+from messenger.ops.audit import audit_command
 from messenger.auth import Tokens
-from messenger.followers import cli as followers_cli
+from messenger.ops import followers as followers_cli
 from messenger.server import MessengerServer
 from messenger.store.database_check import DatabaseUnusableError, check as check_database
-from messenger.store.rebuild_cli import rebuild_command
+from messenger.ops.rebuild import rebuild_command
 from messenger.strings import InvalidInputError, identifier, one_line
 
 

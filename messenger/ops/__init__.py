@@ -1,0 +1,1 @@
+"""The operator commands of run.py beyond serve: audit, followers, rebuild-projections."""
