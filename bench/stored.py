@@ -120,19 +120,20 @@ class StoredFigures:
             done += len(batch)
 
     def chat_list(self, local: Local, owner: str, build_s: float) -> None:
-        """InboxView.chat_list(owner) timed in this process, on the same
-        database, after the server's view caught up; and the frame built from it."""
+        """InboxView.chat_list(owner), with the names version 2 reads, timed in
+        this process on the same database once the server's view caught up;
+        and the frame built from it."""
         from messenger.wire import protocol, shapes
         view = local.store.view
-        chats = view.chat_list(owner)
+        chats = view.chat_list(owner, with_names=True)
         if len(chats) < CHAT_LIST_CHATS:
             raise RuntimeError(f"chat_list: {len(chats)} chats, expected {CHAT_LIST_CHATS}+")
         for _ in range(5):
-            view.chat_list(owner)
+            view.chat_list(owner, with_names=True)
         query, frame = [], []
         for _ in range(CHAT_LIST_SAMPLES):
             started = time.perf_counter()
-            chats = view.chat_list(owner)
+            chats = view.chat_list(owner, with_names=True)
             middle = time.perf_counter()
             protocol.encode(shapes.chat_list_frame(chats))
             ended = time.perf_counter()

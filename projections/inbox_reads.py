@@ -63,16 +63,20 @@ class InboxReads:
                      " ORDER BY m.position", chat=chat_id)
         return [(row["user_id"], row["name"]) for row in c.fetchall()]
 
-    def chat_list(self, user_id: str) -> list[ChatSummary]:
-        """The user's chats, most recent activity first."""
+    def chat_list(self, user_id: str, with_names: bool = False) -> list[ChatSummary]:
+        """The user's chats, most recent activity first; `with_names`: the
+        members' names too (version 2 shows them; version 1, re-sent after
+        every message, is spared the join)."""
         with self._read() as c:
             self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
                          " ON c.chat_id = me.chat_id WHERE me.user_id = :user AND c.deleted = 0"
                          " ORDER BY c.activity DESC", user=user_id)
             chats = c.fetchall()
-            self._run(c, "SELECT m.chat_id, m.user_id, COALESCE(u.name, '') AS name"
-                         " FROM inbox_members me JOIN inbox_members m ON m.chat_id = me.chat_id"
-                         " LEFT JOIN inbox_users u ON u.user_id = m.user_id"
+            name, join = ((", COALESCE(u.name, '') AS name",
+                           " LEFT JOIN inbox_users u ON u.user_id = m.user_id")
+                          if with_names else (", '' AS name", ""))
+            self._run(c, f"SELECT m.chat_id, m.user_id{name} FROM inbox_members me"
+                         f" JOIN inbox_members m ON m.chat_id = me.chat_id{join}"
                          " WHERE me.user_id = :user ORDER BY m.chat_id, m.position", user=user_id)
             members: dict[str, list[tuple[str, str]]] = {}
             for row in c.fetchall():

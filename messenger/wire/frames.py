@@ -16,7 +16,7 @@ class Frames:
 
     def chat_list(self, user_id: str, version: int = 1) -> dict:
         """Version 2 sends a chat once, not per message: its lists stay whole."""
-        return shapes.chat_list_frame(self._view.chat_list(user_id),
+        return shapes.chat_list_frame(self._view.chat_list(user_id, with_names=version == 2),
                                         max_users=shapes.V1_LIST_USERS if version == 1 else None,
                                         names=version == 2)
 
