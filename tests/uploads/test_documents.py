@@ -166,6 +166,9 @@ async def test_a_name_cannot_reach_the_file_system_and_no_name_is_named_for_its_
         got = await fetch(harness, f"/api/v1/files/{reply['upload_id']}")
         assert "\r" not in got.headers["Content-Disposition"]
         assert "/" not in got.headers["Content-Disposition"].split("filename*")[0]
+    not_utf8 = await fetch(harness, "/api/v1/uploads?filename=%FF.pdf", method="POST",
+                           body=documents.pdf())
+    assert not_utf8.code == 400
     assert (await upload(harness, documents.pdf()))[1]["name"] == "file.pdf"
     assert (await upload(harness, documents.pdf(), ""))[1]["name"] == "file.pdf"
     # Only content hashes under the uploads directory, and nothing beside it.
