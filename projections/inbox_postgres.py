@@ -1,5 +1,6 @@
 from projections.inbox_view import InboxView, Post
 from projections.sql_view import PostgresView, storable
+from projections.view_schema import RebuiltWhenChanged
 
 # The event recorder NOTIFYs this channel in every inserting transaction, and
 # the inbox is written in that transaction: a listener woken by it finds the
@@ -22,7 +23,7 @@ POST_MESSAGE = (
 )
 
 
-class PostgresInboxView(PostgresView, InboxView):
+class PostgresInboxView(RebuiltWhenChanged, PostgresView, InboxView):
     def post_messages(self, posts: list[Post]) -> list[list[tuple[str, int]]]:
         """One statement per message, all sent before any answer is read:
         a batch of messages costs one round trip, not three per message."""

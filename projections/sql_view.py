@@ -110,11 +110,30 @@ class _WriteTransaction:
 
 
 class SQLiteView(SQLiteTrackingRecorder):
+    TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
+
+    @contextmanager
+    def held_alone(self, key: int):
+        yield  # one process per SQLite store
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.TABLES, FAILURES_TABLE]
 
 
 class PostgresView(PostgresTrackingRecorder):
+    TABLE_EXISTS = ("SELECT 1 FROM pg_tables WHERE tablename = :name"
+                    " AND schemaname = current_schema()")
+
+    @contextmanager
+    def held_alone(self, key: int):
+        """While no other process holds advisory lock `key`."""
+        with self.datastore.get_connection() as connection:
+            connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
     def __init__(self, datastore, **kwargs):
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(

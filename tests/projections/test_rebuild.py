@@ -88,3 +88,32 @@ def test_events_stored_without_the_view_are_taken_in_before_the_next_write(app, 
     app.post_message(group.id, "boris", "Нас видно?")
     chat = view.chat("anna", str(group.id))
     assert (chat.name, chat.last_message, chat.unread) == ("Записан в обход", "Нас видно?", 1)
+
+
+def test_a_view_an_earlier_version_made_is_rebuilt_when_the_store_opens(app, view, database_url):
+    """No migrations: an earlier version's tables (here without the upload's
+    name, and without the digest it did not keep) are dropped and the view is
+    made again from the events."""
+    upload = a_day_at_the_salon(app)
+    before = everything(view, upload)
+    with view.datastore.transaction(commit=True) as c:
+        c.execute("ALTER TABLE inbox_uploads DROP COLUMN name")
+        c.execute("DELETE FROM view_schemas")
+    reopened = Messenger(persistence_env(database_url))
+    try:
+        read = reopened.recorder.catch_up_inbox(reopened.mapper.to_domain_event)
+        assert read == app.recorder.max_notification_id()
+        assert everything(reopened.recorder.inbox.view, upload) == before
+    finally:
+        reopened.close()
+
+
+def test_a_view_of_this_version_is_kept_when_the_store_opens(app, view, database_url):
+    upload = a_day_at_the_salon(app)
+    before = everything(view, upload)
+    reopened = Messenger(persistence_env(database_url))
+    try:
+        assert reopened.recorder.catch_up_inbox(reopened.mapper.to_domain_event) == 0
+        assert everything(reopened.recorder.inbox.view, upload) == before
+    finally:
+        reopened.close()
