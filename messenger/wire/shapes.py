@@ -79,14 +79,13 @@ def _message_news(message: MessageRecord, viewer: str) -> dict:
         "attachments": [{"upload_id": upload, "url": f"/api/v1/files/{upload}",
                          "thumbnail_url": f"/api/v1/files/{upload}?thumbnail=1"}
                         for upload in message.attachments],
-        "reply_to": _reply_json(message.reply_to),
-        "reactions": reactions_json(message.reactions, viewer),
+        # Most messages have neither: they cost no call (a message is rendered per send).
+        "reply_to": None if message.reply_to is None else _reply_json(message.reply_to),
+        "reactions": reactions_json(message.reactions, viewer) if message.reactions else [],
     }
 
 
-def _reply_json(reply: ReplyTo | None) -> dict | None:
-    if reply is None:
-        return None
+def _reply_json(reply: ReplyTo) -> dict:
     return {"id": reply.message_id, "sender": reply.sender, "excerpt": reply.excerpt,
             "deleted": reply.deleted}
 
