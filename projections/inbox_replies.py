@@ -48,7 +48,8 @@ class InboxReplies:
         replies (inside its batch), for their live delivery: only posts that
         reply pay for it."""
         with self._write(tracking) as c:
-            params = {f"o{n}": message_id for n, message_id in enumerate(dict.fromkeys(message_ids))}
+            params = {f"o{n}": message_id
+                      for n, message_id in enumerate(dict.fromkeys(message_ids))}
             self._run(c, "SELECT message_id, sender, content, deleted FROM inbox_messages"
                          f" WHERE message_id IN ({', '.join(':' + name for name in params)})",
                       **params)

@@ -7,7 +7,8 @@ digits, punctuation, spaces, two emoji, or a pictograph with a combining mark.""
 
 import regex
 
-MAX_CODE_POINTS = 16  # 64 bytes of UTF-8; the longest emoji in use (a kiss with two skin tones) has 10
+# 64 bytes of UTF-8; the longest emoji in use (a kiss with two skin tones) has 10.
+MAX_CODE_POINTS = 16
 
 _PICTOGRAPH = (r"\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]{0,2}"
                r"(?:[\U000E0020-\U000E007E]+\U000E007F)?")  # tags: 🏴 of a subdivision

@@ -194,9 +194,9 @@ class Frames:
         """Version 1: the chat list (for `lists`), then the newest messages of each
         chat named for them (a window of at most V1_FRAME_BYTES, never the
         whole history). A chat's messages are read once for all its members,
-        and members who see it alike (same unread, same mute, the same of
-        its reactions theirs) share one frame, which the fan-out then
-        encodes once for them all."""
+        and members who see it alike (same unread, same mute, and the same
+        reactions of their own in it) share one frame, which the fan-out
+        then encodes once for them all."""
         messages = {chat_id: self._view.messages(chat_id, self._window)
                     for chat_id in dict.fromkeys(c for chats in windows.values() for c in chats)}
         reacted = {chat_id: [message for message in window if message.reactions]

@@ -1,6 +1,7 @@
 """The inbox view is derived: dropped and replayed from the events it gives
-the same chat lists, history (with replies and reactions), files and change log; events stored without it
-are taken in before the next write lands on top of them."""
+the same chat lists, history (with replies and reactions), files and change
+log; events stored without it are taken in before the next write lands on top
+of them."""
 
 from domain.application import Messenger
 from domain.chat import Chat
