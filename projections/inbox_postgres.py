@@ -14,8 +14,8 @@ POST_MESSAGE = (
     " last_message = %(content)s, updated_at = %(at)s, activity = %(activity)s"
     " WHERE chat_id = %(chat)s AND deleted = 0 RETURNING last_seq),"
     " message AS (INSERT INTO inbox_messages (chat_id, seq, message_id, sender, content,"
-    " created_at, updated_at, attachments) SELECT %(chat)s, last_seq, %(message)s, %(sender)s,"
-    " %(content)s, %(at)s, %(at)s, %(attachments)s FROM chat)"
+    " created_at, updated_at, attachments, reply_to) SELECT %(chat)s, last_seq, %(message)s,"
+    " %(sender)s, %(content)s, %(at)s, %(at)s, %(attachments)s, %(reply_to)s FROM chat)"
     " UPDATE inbox_members m SET"
     " unread = CASE WHEN m.user_id = %(sender)s THEN 0 ELSE m.unread + 1 END,"
     " read_seq = CASE WHEN m.user_id = %(sender)s THEN chat.last_seq ELSE m.read_seq END"
@@ -50,5 +50,5 @@ class PostgresInboxView(RebuiltWhenChanged, PostgresView, InboxView):
         cursor.execute(POST_MESSAGE, storable(
             {"chat": post.chat_id, "message": post.message_id, "sender": post.sender,
              "content": post.content, "at": post.at, "activity": post.tracking.notification_id,
-             "attachments": " ".join(post.attachments)}))
+             "attachments": " ".join(post.attachments), "reply_to": post.reply_to}))
         return cursor
