@@ -4,6 +4,7 @@ field (with fields added, never removed), version 2 in deltas."""
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from messenger.wire.protocol import encode
 from projections.inbox_reads import ChatSummary, MessageRecord
+from projections.inbox_search import SearchPage
 
 # --- the seed's shapes ---------------------------------------------------------
 
@@ -144,3 +145,15 @@ def page_frame(chat_id: str, messages: list[MessageRecord], has_more: bool) -> d
 
 def device_frame(kind: str, platform: str, token: str) -> dict:
     return {"type": kind, "data": {"platform": platform, "token": token}}
+
+
+# --- both versions --------------------------------------------------------------
+
+def search_results_frame(text: str, chat_id: str | None, page: SearchPage) -> dict:
+    """The same in both versions: each message in the version 2 shape."""
+    return {"type": "search_results", "data": {
+        "text": text, "chat_id": chat_id, "next": page.next,
+        "results": [{"chat_id": hit.chat_id, "chat_name": hit.chat_name,
+                     "message": message_v2(hit.message), "excerpt": hit.excerpt,
+                     "highlights": [list(span) for span in hit.highlights]}
+                    for hit in page.hits]}}
