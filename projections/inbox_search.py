@@ -40,26 +40,29 @@ class CursorError(ValueError):
     """A `before` that is not a cursor this server gave out."""
 
 
-def cursor(message: MessageRecord) -> str:
-    """Opaque to clients: where a page ended (created_at, then id, descending)."""
-    raw = json.dumps([message.created_at, message.message_id], separators=(",", ":"))
+def cursor(row) -> str:
+    """Opaque to clients: where a page ended. Its created_at and id (the order
+    on PostgreSQL), and its `place` (the order on SQLite: its row's rowid)."""
+    raw = json.dumps([row["created_at"], row["message_id"], row["place"]], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def position(token: str) -> tuple[str, str]:
+def position(token: str) -> tuple[str, str, int]:
     try:
-        at, message_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        at, message_id, place = json.loads(
+            base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise CursorError(token) from None
     if not (isinstance(at, str) and STAMP.fullmatch(at) and isinstance(message_id, str)
-            and 0 < len(message_id) <= 128):
+            and 0 < len(message_id) <= 128 and type(place) is int and 0 <= place < 2**63):
         raise CursorError(token)
-    return at, message_id
+    return at, message_id, place
 
 
 class InboxSearch:
-    """Mixed into the inbox view of each store, before the backend's half
-    (which gives _matching and _hits_by_rowid, or _hits)."""
+    """Mixed into the inbox view; each store's subclass reads a page in _hits:
+    rows of the message's columns, `place`, `chat_name`, `is_read` and
+    `marked` (the text with the words found marked)."""
 
     def search_messages(self, user_id: str, found: list[Term], chat_id: str | None = None,
                         limit: int = 20, before: str | None = None) -> SearchPage:
@@ -70,8 +73,8 @@ class InboxSearch:
             return SearchPage((), None)
         with self._read() as c:
             rows = self._hits(c, user_id, found, chat_id, after, limit + 1)
-        hits = tuple(_hit(row) for row in rows[:limit])
-        return SearchPage(hits, cursor(hits[-1].message) if len(rows) > limit else None)
+        return SearchPage(tuple(_hit(row) for row in rows[:limit]),
+                          cursor(rows[limit - 1]) if len(rows) > limit else None)
 
 
 def _hit(row) -> SearchHit:

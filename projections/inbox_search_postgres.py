@@ -30,21 +30,26 @@ class PostgresSearch(InboxSearch):
         self.sql_create_statements.extend(SQL(statement) for statement in TABLES)
 
     def _hits(self, c, user_id: str, found: list[Term], chat_id: str | None,
-              after: tuple[str, str] | None, limit: int) -> list:
-        """One statement: the page's messages in order, and only theirs
-        highlighted (ts_headline parses the text again)."""
-        page = ("SELECT m.*, c.name AS chat_name FROM inbox_messages m"
-                " JOIN inbox_members me ON me.chat_id = m.chat_id AND me.user_id = :user"
-                " JOIN inbox_chats c ON c.chat_id = m.chat_id AND c.deleted = 0"
-                f" WHERE {DOCUMENT} @@ CAST(:query AS tsquery) AND m.deleted = 0")
+              after: tuple[str, str, int] | None, limit: int) -> list:
+        """One statement. The user's chats are an array made before the scan
+        (an InitPlan, the same shape with a chat_id or without), so the plan
+        ANDs two bitmaps, the words' from the GIN index and the chats' from
+        the primary key, and reads only the rows in both; joined to the
+        members instead, the planner reads a chat's every row and parses its
+        text again (measured: p50 90 ms against 6 ms in 100,000 messages).
+        Only the page's messages are highlighted (ts_headline parses again)."""
+        chats = "SELECT chat_id FROM inbox_members WHERE user_id = :user"
         if chat_id is not None:
-            page += " AND m.chat_id = :chat"
+            chats += " AND chat_id = :chat"
+        page = (f"SELECT m.*, 0 AS place FROM inbox_messages m WHERE m.chat_id = ANY(ARRAY({chats}))"
+                f" AND {DOCUMENT} @@ CAST(:query AS tsquery) AND m.deleted = 0")
         if after is not None:
             page += " AND (m.created_at, m.message_id) < (:at, :message)"
         page += " ORDER BY m.created_at DESC, m.message_id DESC LIMIT :limit"
-        at, message = after or ("", "")
-        self._run(c, f"SELECT m.*, {IS_READ}, ts_headline('russian', m.content,"
-                     f" CAST(:query AS tsquery), :headline) AS marked FROM ({page}) m"
+        at, message, _ = after or ("", "", 0)
+        self._run(c, f"SELECT m.*, c.name AS chat_name, {IS_READ}, ts_headline('russian',"
+                     " m.content, CAST(:query AS tsquery), :headline) AS marked"
+                     f" FROM ({page}) m JOIN inbox_chats c ON c.chat_id = m.chat_id"
                      " ORDER BY m.created_at DESC, m.message_id DESC",
                   user=user_id, query=tsquery(found), chat=chat_id, at=at, message=message,
                   limit=limit, headline=HEADLINE)
