@@ -20,6 +20,7 @@ from audit_catchup import fresh_store
 from common import f1, f2, line, percentile, postgres_in, progress
 from search_texts import QUERIES, message_text
 
+SEARCH_MESSAGES = 100_000
 USERS = 300
 DIRECT_CHATS, GROUPS = 700, 300
 SEARCHERS = 10
@@ -118,8 +119,6 @@ class SearchFigure:
         with fresh_store(self.store) as database_url:
             measure(database_url, SEARCH_MESSAGES, self.store)
 
-
-SEARCH_MESSAGES = 100_000
 
 
 def main() -> None:
