@@ -43,6 +43,7 @@ def templates(ids: dict) -> list[dict]:
         {"type": "edit_message", "data": {"message_id": message, "content": "edited"}},
         {"type": "delete_message", "data": {"message_id": message}},
         {"type": "mark_read", "data": {"chat_id": chat, "message_id": message}},
+        {"type": "search_messages", "data": {"text": "hi", "chat_id": chat, "limit": 5}},
     ]
 
 
