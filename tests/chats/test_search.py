@@ -124,6 +124,17 @@ async def test_edits_deletions_and_leaving_are_searched_as_they_are_now(harness)
     await send(anna, direct, "сертификат на массаж")
     await anna.call("delete_chat", {"chat_id": direct})
     assert contents(await search(boris, "сертификат")) == ["Вера, напомни про сертификат"]
+    await anna.call("remove_user", {"chat_id": group, "with_user_id": [{"user_id": "boris"}]})
+    assert contents(await search(boris, "сертификат")) == []  # nor one removed from
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_a_message_no_index_can_hold_whole_is_stored_and_its_other_words_found(harness):
+    anna, boris, vera, gleb, group, direct, elsewhere = await salon(harness)
+    huge = "я" * 3000 + " оплата " + " ".join(f"слово{n}" for n in range(100))
+    await send(anna, group, huge[:4096])
+    [hit] = (await search(boris, "оплата"))["results"]
+    assert hit["message"]["content"] == huge[:4096] and hit["excerpt"].endswith("…")
 
 
 HOSTILE = ['"', 'запись"', '"запись', "NEAR(запись стрижка)", "запись OR стрижка", "запись*",
