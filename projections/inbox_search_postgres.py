@@ -45,8 +45,9 @@ class PostgresSearch(InboxSearch):
         chats = "SELECT chat_id FROM inbox_members WHERE user_id = :user"
         if chat_id is not None:
             chats += " AND chat_id = :chat"
-        page = (f"SELECT m.*, 0 AS place FROM inbox_messages m WHERE m.chat_id = ANY(ARRAY({chats}))"
-                f" AND {DOCUMENT} @@ CAST(:query AS tsquery) AND m.deleted = 0")
+        page = ("SELECT m.*, 0 AS place FROM inbox_messages m"
+                f" WHERE m.chat_id = ANY(ARRAY({chats})) AND {DOCUMENT} @@ CAST(:query AS tsquery)"
+                " AND m.deleted = 0")
         if after is not None:
             page += " AND (m.created_at, m.message_id) < (:at, :message)"
         page += " ORDER BY m.created_at DESC, m.message_id DESC LIMIT :limit"

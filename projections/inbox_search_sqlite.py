@@ -36,6 +36,9 @@ TABLES = (
     " (SELECT 1 FROM inbox_search)",
 )
 TABLE_NAMES = ("inbox_search",)
+INDEX_POSTED = (f"INSERT INTO inbox_search (rowid, content, chat) SELECT rowid,"
+                f" {FOLD.format('content')}, {CHAT_TOKEN.format('chat_id')} FROM inbox_messages"
+                " WHERE message_id IN")
 
 # Is every member but the sender past the message (and is there one)?
 IS_READ = (
@@ -57,11 +60,9 @@ class SQLiteSearch(InboxSearch):
                 return self.post_messages(posts)
         members = super().post_messages(posts)
         for start in range(0, len(posts), INDEX_RUN):
-            ids = {f"m{n}": post.message_id for n, post in enumerate(posts[start:start + INDEX_RUN])}
-            self._run(local.cursor, "INSERT INTO inbox_search (rowid, content, chat) SELECT"
-                                    f" rowid, {FOLD.format('content')}, {CHAT_TOKEN.format('chat_id')}"
-                                    " FROM inbox_messages WHERE message_id IN"
-                                    f" ({', '.join(':' + n for n in ids)})", **ids)
+            run = posts[start:start + INDEX_RUN]
+            ids = {f"m{n}": post.message_id for n, post in enumerate(run)}
+            self._run(local.cursor, f"{INDEX_POSTED} ({', '.join(':' + n for n in ids)})", **ids)
         return members
 
     def _hits(self, c, user_id: str, found: list[Term], chat_id: str | None,

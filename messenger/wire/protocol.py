@@ -251,7 +251,7 @@ def _search_messages(fields: _Fields, user_id: str, limits: Limits) -> SearchMes
         if before is not None:
             inbox_search.position(before)
     except inbox_search.CursorError:
-        raise ProtocolError(BAD_REQUEST, "'before' must be the 'next' of a search_results") from None
+        raise ProtocolError(BAD_REQUEST, "'before' must be a search_results' 'next'") from None
     return SearchMessages(text, tuple(terms), chat_id, fields.optional_int(
         "limit", 1, SEARCH_PAGE_MAX) or SEARCH_PAGE, before)
 

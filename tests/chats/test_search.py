@@ -8,14 +8,15 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support.harness import Harness, ids
+from tests.support.harness import Harness
 
 
 async def salon(harness, version: int = 2):
     """Anna, Boris and Vera in the group "Салон"; Anna and Boris in a direct
     chat; Vera and Gleb in one Anna is not in."""
     anna = await harness.connect("anna", "Анна", version)
-    boris, vera, gleb = [await harness.connect(user, version=2) for user in ("boris", "vera", "gleb")]
+    boris, vera, gleb = [await harness.connect(user, version=2)
+                         for user in ("boris", "vera", "gleb")]
     group = await chat_of(anna, [boris, vera], "Салон")
     direct = await chat_of(anna, [boris], "")
     elsewhere = await chat_of(vera, [gleb], "")
@@ -138,7 +139,8 @@ async def test_a_message_no_index_can_hold_whole_is_stored_and_its_other_words_f
 
 
 HOSTILE = ['"', 'запись"', '"запись', "NEAR(запись стрижка)", "запись OR стрижка", "запись*",
-           "-запись", "запись:*", "^запись", "запись & !стрижка | (", "'; DROP TABLE inbox_messages; --",
+           "-запись", "запись:*", "^запись", "запись & !стрижка | (",
+           "'; DROP TABLE inbox_messages; --",
            "\\", "\\'", "col:запись", "{запись}", "запись AND", "a" * 200, "ё" * 200,
            "x\u0301\u0301 y", "\u202eзапись", "\ue000", "１２３", "запись " + "\u200b" * 50]
 
@@ -178,7 +180,8 @@ async def test_bad_searches_are_refused_and_the_connection_goes_on(harness, data
     anna = await harness.connect("anna", version=2)
     [refused] = await anna.call("search_messages", data)
     assert refused["type"] == "error" and refused["data"]["code"] == "bad_request"
-    assert why in refused["data"]["message"] and refused["data"]["request_type"] == "search_messages"
+    assert why in refused["data"]["message"]
+    assert refused["data"]["request_type"] == "search_messages"
     assert (await search(anna, "запись"))["results"] == []
 
 

@@ -87,7 +87,8 @@ def test_the_words_searched_for_are_stems_without_stop_words():
     assert terms("№42") == [Term("42", "42", False)]
 
 
-@pytest.mark.parametrize("text", ['a"b', "x OR y", "NEAR(a b)", "col:word", "^a* -b", "'; DROP TABLE x; --",
+@pytest.mark.parametrize("text", ['a"b', "x OR y", "NEAR(a b)", "col:word", "^a* -b",
+                                  "'; DROP TABLE x; --",
                                   "o\\'k \\\\x", "{a b}", "a\u0301b c"])
 def test_only_letters_and_digits_reach_a_query(text):
     letters = re.compile(r"([^\W_]|\u0301)+")
