@@ -13,6 +13,7 @@ from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
 from domain.devices import DeviceUseCases
 from domain.members import MemberUseCases
+from domain.mentions import mentioned
 from domain.errors import (
     DuplicateSourceError,
     GroupTooLargeError,
@@ -112,9 +113,11 @@ class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
         return self._change_chat(chat_id, lambda chat: chat.delete(by))
 
     def post_message(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
-                     source_key: str = "", attachments: tuple[UUID, ...] = ()) -> Saved:
+                     source_key: str = "", attachments: tuple[UUID, ...] = (),
+                     mentions: tuple[str, ...] = ()) -> Saved:
         """A message with a source_key (its id elsewhere) is posted once,
-        however often it is delivered. Attachments are the sender's own uploads."""
+        however often it is delivered. Attachments are the sender's own uploads;
+        `mentions`, members of the group (more are found in the text)."""
 
         def posting():
             if source_key and self._exists(Message.create_id(source_key)):
@@ -129,7 +132,8 @@ class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
             message = Message(chat_id=chat_id, sender=sender, content=content,
                               sender_name=sender_name, source_key=source_key,
                               attachments=tuple(str(upload) for upload in attachments),
-                              generation=chat.generation)
+                              generation=chat.generation,
+                              mentions=mentioned(chat, sender, mentions, content))
             return message.id, [message]
 
         return self._save(posting)
