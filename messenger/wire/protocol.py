@@ -12,14 +12,15 @@ from domain.device import PLATFORMS
 from messenger import strings
 from messenger.strings import InvalidInputError
 from messenger.wire.requests import (
-    AddUsers, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetChatMessages, LeaveChat,
-    Limits, MarkRead, MuteChat, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
-    UnregisterDevice
+    AddUsers, ArchiveChat, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetArchivedChats,
+    GetChatMessages, LeaveChat, Limits, MarkRead, MuteChat, PinChat, RegisterDevice, RemoveUsers,
+    RenameChat, SendMessage, UnregisterDevice
 )
 
 MAX_CHAT_USERS = 500
 MAX_DEVICE_TOKEN_CHARS = 4096
 MAX_ATTACHMENTS = 10
+MAX_MENTIONS = 50
 MAX_TYPE_CHARS = 40
 V2_PAGE = 50  # get_chat_messages without a limit, in version 2
 
@@ -180,7 +181,16 @@ def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
     if client_msg_id:
         strings.identifier(client_msg_id, "client_msg_id")
     return SendMessage(chat_id, content, fields.name("sender_fio", required=False), uploads,
-                       client_msg_id)
+                       client_msg_id, _mentions(fields._data.get("mentions", [])))
+
+
+def _mentions(mentions: Any) -> tuple[str, ...]:
+    """User ids; whether each is a member is the domain's to say."""
+    if not isinstance(mentions, list) or len(mentions) > MAX_MENTIONS \
+            or not all(isinstance(user, str) for user in mentions):
+        raise ProtocolError(BAD_REQUEST, f"'mentions' must be a list of at most {MAX_MENTIONS}"
+                                         " user ids")
+    return tuple(strings.identifier(user, f"mentions[{n}]") for n, user in enumerate(mentions))
 
 
 def _add_user(fields: _Fields, user_id: str, limits: Limits) -> AddUsers:
@@ -233,10 +243,21 @@ def _unmute_chat(fields: _Fields, user_id: str, limits: Limits) -> MuteChat:
     return MuteChat(fields.chat_id(), False)
 
 
+# Pins and archive: a member's own list (messenger/wire/frames.py archived_chats).
+CHAT_LIST_PARSERS = {
+    "pin_chat": lambda fields, user_id, limits: PinChat(fields.chat_id(), True),
+    "unpin_chat": lambda fields, user_id, limits: PinChat(fields.chat_id(), False),
+    "archive_chat": lambda fields, user_id, limits: ArchiveChat(fields.chat_id(), True),
+    "unarchive_chat": lambda fields, user_id, limits: ArchiveChat(fields.chat_id(), False),
+    "get_archived_chats": lambda fields, user_id, limits: GetArchivedChats(),
+}
+
+
 REQUEST_TYPES = frozenset((
     "create_chat", "rename_chat", "delete_chat", "get_chat_messages", "send_message",
     "register_device", "unregister_device", "mute_chat", "unmute_chat", "add_user",
-    "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read"))
+    "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read",
+    *CHAT_LIST_PARSERS))
 
 _PARSERS = {
     "create_chat": _create_chat,
@@ -254,6 +275,7 @@ _PARSERS = {
     "edit_message": _edit_message,
     "delete_message": _delete_message,
     "mark_read": _mark_read,
+    **CHAT_LIST_PARSERS,
 }
 
 

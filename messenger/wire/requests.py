@@ -36,6 +36,7 @@ class SendMessage:
     sender_fio: str
     attachments: tuple[UUID, ...] = ()
     client_msg_id: str = ""
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,23 @@ class UnregisterDevice:
 class MuteChat:
     chat_id: UUID
     muted: bool
+
+
+@dataclass(frozen=True)
+class PinChat:
+    chat_id: UUID
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class ArchiveChat:
+    chat_id: UUID
+    archived: bool
+
+
+@dataclass(frozen=True)
+class GetArchivedChats:
+    pass
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ field (with fields added, never removed), version 2 in deltas."""
 
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from messenger.wire.protocol import encode
+from projections.inbox_counts import UnreadCounts
 from projections.inbox_reads import ChatSummary, MessageRecord
 
 # --- the seed's shapes ---------------------------------------------------------
@@ -39,6 +40,9 @@ def chat_json(chat: ChatSummary, max_users: int | None = None, names: bool = Fal
         "updated_at": chat.updated_at,
         "kind": chat.kind,
         "muted": chat.muted,
+        "pinned": chat.pinned,
+        "archived": chat.archived,
+        "mentions_unread": chat.mentions_unread,
     }
 
 
@@ -76,14 +80,23 @@ def _message_news(message: MessageRecord) -> dict:
         "attachments": [{"upload_id": upload, "url": f"/api/v1/files/{upload}",
                          "thumbnail_url": f"/api/v1/files/{upload}?thumbnail=1"}
                         for upload in message.attachments],
+        "mentions": list(message.mentions),
     }
 
 
 def chat_list_frame(chats: list[ChatSummary], whole: str = "",
                     max_users: int | None = V1_LIST_USERS, names: bool = False) -> dict:
-    """`whole`: the one chat whose members are listed in full."""
+    """`whole`: the one chat whose members are listed in full. `unread_total`:
+    over the chats listed, as the badge counts (archived chats are not listed)."""
     return {"type": "chat_list", "data": [
-        chat_json(chat, None if chat.chat_id == whole else max_users, names) for chat in chats]}
+        chat_json(chat, None if chat.chat_id == whole else max_users, names) for chat in chats],
+        "unread_total": sum(chat.unread for chat in chats)}
+
+
+def archived_chats_frame(chats: list[ChatSummary], max_users: int | None = V1_LIST_USERS,
+                         names: bool = False) -> dict:
+    return {"type": "archived_chats", "data": [chat_json(chat, max_users, names)
+                                               for chat in chats]}
 
 
 def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord],
@@ -128,8 +141,10 @@ def message_frame(kind: str, message: MessageRecord) -> dict:
     return {"type": kind, "data": message_v2(message)}
 
 
-def unread_frame(chat_id: str, unread: int) -> dict:
-    return {"type": "unread", "data": {"chat_id": chat_id, "unread": unread}}
+def unread_frame(chat_id: str, counts: UnreadCounts) -> dict:
+    return {"type": "unread", "data": {"chat_id": chat_id, "unread": counts.unread,
+                                       "mentions_unread": counts.mentions_unread,
+                                       "unread_total": counts.unread_total}}
 
 
 def read_receipt_frame(chat_id: str, user_id: str, message_id: str) -> dict:
