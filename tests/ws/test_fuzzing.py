@@ -43,6 +43,13 @@ def templates(ids: dict) -> list[dict]:
         {"type": "edit_message", "data": {"message_id": message, "content": "edited"}},
         {"type": "delete_message", "data": {"message_id": message}},
         {"type": "mark_read", "data": {"chat_id": chat, "message_id": message}},
+        {"type": "send_message", "data": {"chat_id": chat, "content": "@carol hi",
+                                          "mentions": ["bob"]}},
+        {"type": "pin_chat", "data": {"chat_id": chat}},
+        {"type": "unpin_chat", "data": {"chat_id": chat}},
+        {"type": "archive_chat", "data": {"chat_id": chat}},
+        {"type": "unarchive_chat", "data": {"chat_id": chat}},
+        {"type": "get_archived_chats", "data": {}},
     ]
 
 
