@@ -42,6 +42,7 @@ async def test_the_badge_is_the_chat_lists_unread_total_without_archived_chats(h
     await alice.call("send_message", {"chat_id": direct, "content": "Лично тебе"})
     [listed] = await bob.call("archive_chat", {"chat_id": direct})
     assert listed["unread_total"] == 0
+    await settled(harness)  # Bob was online for that one: no push
     await offline(harness, bob)
 
     await alice.call("send_message", {"chat_id": chat_id, "content": "Всем привет"})
