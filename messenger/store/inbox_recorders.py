@@ -17,6 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 
 from messenger.store.sqlite_recorder import SQLiteSubscribableRecorder
+from projections.added_columns import add_missing_columns
 from projections.changes import Committed
 from projections.inbox import InboxProjection
 from projections.inbox_postgres import PostgresInboxView
@@ -34,6 +35,7 @@ class WritesInbox:
     def create_table(self) -> None:
         super().create_table()
         self.inbox.view.create_table()
+        add_missing_columns(self.inbox.view)  # to tables an earlier version made
 
     def _write_inbox(self, cursor, stored_events: Sequence[StoredEvent],
                      notification_ids: Sequence[int] | None, kwargs: dict) -> None:
