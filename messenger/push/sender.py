@@ -1,7 +1,7 @@
 """Sends a push for each new message to every member who has no connection
-open anywhere, has not muted the chat (or is mentioned in it), and is not its sender. Follows the
-event log with tracking; each push sent is recorded at once, so a restart in
-the middle of a backlog sends each push once."""
+open anywhere, has not muted the chat (or is mentioned in it), and is not
+its sender. Follows the event log with tracking; each push sent is recorded
+at once, so a restart in the middle of a backlog sends each push once."""
 
 import logging
 import threading
