@@ -13,6 +13,7 @@ from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
 from domain.devices import DeviceUseCases
 from domain.members import MemberUseCases
+from domain.presence_settings import PresenceUseCases
 from domain.errors import (
     DuplicateSourceError,
     GroupTooLargeError,
@@ -34,7 +35,7 @@ from domain.user import User
 MAX_DEFAULT_NAME_CHARS = 200  # as a name given by a client
 
 
-class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
+class Messenger(MemberUseCases, DeviceUseCases, PresenceUseCases, SavingApplication):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50}

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from eventsourcing.persistence import Tracking
 
-from projections import changes
+from projections import changes, presence
 from projections.changes import ChangeLog
 from projections.inbox_reads import InboxReads
 from projections.sql_view import SQLView
@@ -40,9 +40,10 @@ TABLES = (
     " upload_id TEXT NOT NULL, message_id TEXT NOT NULL, chat_id TEXT NOT NULL,"
     " PRIMARY KEY (upload_id, message_id))",
     *changes.TABLES,
+    *presence.TABLES,
 )
 TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads",
-               "inbox_attachments", *changes.TABLE_NAMES)
+               "inbox_attachments", *changes.TABLE_NAMES, *presence.TABLE_NAMES)
 
 # Unread recounted from the messages after a member's read position: the
 # definition itself, so it cannot drift.
@@ -65,7 +66,7 @@ class Post(NamedTuple):
     tracking: Tracking
 
 
-class InboxView(InboxReads, ChangeLog, SQLView):
+class InboxView(InboxReads, ChangeLog, presence.PresenceRecords, SQLView):
     TABLES = TABLES
     TABLE_NAMES = TABLE_NAMES
 

@@ -80,7 +80,7 @@ class PushSender(Projection[PushView]):
         kind, chat_name, members = self._inbox.audience(chat_id)
         sender = ""  # looked up for the first push it heads
         for user_id, muted in members:
-            if user_id == event.sender or muted or self.view.is_online(user_id):
+            if user_id == event.sender or muted or self._inbox.is_online(user_id):
                 continue
             devices = self.view.devices_of(user_id)
             if devices:

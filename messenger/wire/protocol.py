@@ -16,6 +16,7 @@ from messenger.wire.requests import (
     Limits, MarkRead, MuteChat, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
     UnregisterDevice
 )
+from messenger.wire.requests import SetPresenceVisible, Typing
 
 MAX_CHAT_USERS = 500
 MAX_DEVICE_TOKEN_CHARS = 4096
@@ -233,10 +234,22 @@ def _unmute_chat(fields: _Fields, user_id: str, limits: Limits) -> MuteChat:
     return MuteChat(fields.chat_id(), False)
 
 
+def _typing(fields: _Fields, user_id: str, limits: Limits) -> Typing:
+    return Typing(fields.chat_id())
+
+
+def _set_presence_visible(fields: _Fields, user_id: str, limits: Limits) -> SetPresenceVisible:
+    visible = fields._data.get("visible")
+    if not isinstance(visible, bool):
+        raise ProtocolError(BAD_REQUEST, "'visible' must be true or false")
+    return SetPresenceVisible(visible)
+
+
 REQUEST_TYPES = frozenset((
     "create_chat", "rename_chat", "delete_chat", "get_chat_messages", "send_message",
     "register_device", "unregister_device", "mute_chat", "unmute_chat", "add_user",
-    "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read"))
+    "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read",
+    "typing", "set_presence_visible"))
 
 _PARSERS = {
     "create_chat": _create_chat,
@@ -254,6 +267,8 @@ _PARSERS = {
     "edit_message": _edit_message,
     "delete_message": _delete_message,
     "mark_read": _mark_read,
+    "typing": _typing,
+    "set_presence_visible": _set_presence_visible,
 }
 
 

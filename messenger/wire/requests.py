@@ -91,6 +91,16 @@ class MuteChat:
 
 
 @dataclass(frozen=True)
+class Typing:
+    chat_id: UUID
+
+
+@dataclass(frozen=True)
+class SetPresenceVisible:
+    visible: bool
+
+
+@dataclass(frozen=True)
 class Limits:
     max_content_chars: int
     max_page: int
