@@ -91,6 +91,12 @@ class PresenceKeeper:
         await self._commands.query(self._view.leave_process, self._signals.process_id,
                                    stamp_at(now), now + self._offline_after_s)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing being written, nor waiting to be announced (for tests)."""
+        return (self._writing is None and not self._pending and not self._news
+                and self._announcing is None)
+
     # --- writing ---------------------------------------------------------------------
 
     def _write_soon(self) -> None:
