@@ -2,6 +2,8 @@
 the same chat lists, history, files and change log; events stored without it
 are taken in before the next write lands on top of them."""
 
+import time
+
 from domain.application import Messenger
 from domain.chat import Chat
 from messenger.store.settings import persistence_env
@@ -29,6 +31,12 @@ def a_day_at_the_salon(app) -> str:
     app.rename_chat("vera", group, "Салон без администратора")
     app.delete_chat("boris", direct)
     app.create_chat("anna", ["boris"], "Снова вдвоём")
+    app.set_presence_visible("vera", False)
+    app.set_presence_visible("gleb", False)
+    app.set_presence_visible("gleb", True)
+    # Connected (not an event: a rebuild keeps it): Vera hides it, Gleb shows it.
+    app.recorder.inbox.view.record_presence("a-process", ["vera", "gleb"], [], time.time(),
+                                            "2026-11-24T09:00:00.000000Z", 90, 5, False)
     return str(upload)
 
 
@@ -41,12 +49,22 @@ def everything(view, upload: str) -> dict:
         "history": {chat: view.messages(chat) for chat in chats},
         "files": {user: view.readable_file(user, upload) for user in USERS},
         "changes": view.changes_after(0),
+        "presence": {user: [chat.presence for chat in view.chat_list(user, with_names=True)]
+                     for user in USERS},
     }
+
+
+def salon_as_shown_to(view, viewer: str) -> dict:
+    """The group's members' presence, (online, last seen), as `viewer` is shown it."""
+    [salon] = [chat for chat in view.chat_list(viewer, with_names=True) if chat.kind == "group"]
+    return dict(zip(salon.members, salon.presence))
 
 
 def test_a_rebuild_from_the_events_gives_the_same_view(app, view, database_url):
     upload = a_day_at_the_salon(app)
     before = everything(view, upload)
+    assert salon_as_shown_to(view, "gleb")["vera"] == (False, "")  # she hides it
+    assert salon_as_shown_to(view, "vera")["gleb"] == (True, "")  # he does not
     view.drop_tables()
     rebuilt = Messenger(persistence_env(database_url))  # makes the view's tables afresh
     try:
