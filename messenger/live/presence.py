@@ -58,16 +58,22 @@ class PresenceKeeper:
         self._announcing: asyncio.TimerHandle | None = None
         self._last_announced = 0.0  # monotonic
         self._timer = tornado.ioloop.PeriodicCallback(self._check, CHECK_S * 1000)
+        self._stopped = False
+        self._failing = False  # said once per outage, not once a second
 
     # --- told by Connections, on the IOLoop --------------------------------------
 
     def connected(self, user_id: str) -> None:
         """The user's first connection to this process opened."""
+        if self._stopped:
+            return
         self._pending[user_id] = True
         self._write_soon()
 
     def gone(self, user_id: str) -> None:
         """The user's last connection to this process closed."""
+        if self._stopped:
+            return  # stop() lets every user of this process go at once
         self._pending[user_id] = False
         self._dues.append(self._clock() + self._offline_after_s)
         self._write_soon()
@@ -81,6 +87,7 @@ class PresenceKeeper:
     async def stop(self) -> None:
         """After the connections closed: this process's users leave, shown
         offline after offline_after_s unless they reconnect elsewhere first."""
+        self._stopped = True
         self._timer.stop()
         if self._writing is not None:
             await asyncio.gather(self._writing, return_exceptions=True)
@@ -115,10 +122,13 @@ class PresenceKeeper:
                         [user for user, here in pending.items() if not here], now, stamp_at(now),
                         self._heartbeat_s * LEASES_PER_HEARTBEAT, self._offline_after_s, True)
                 except Exception:
-                    log.exception("presence not recorded; trying again")
+                    self._failed("presence not recorded; trying again every second")
                     for user, here in pending.items():  # unless they changed meanwhile
                         self._pending.setdefault(user, here)
                     return
+                if self._failing:
+                    log.warning("presence recorded again")
+                    self._failing = False
                 self._last_write = now
                 self._next_look = now + self._offline_after_s
                 while self._dues and self._dues[0] <= now:
@@ -146,7 +156,12 @@ class PresenceKeeper:
                 if await self._commands.query(self._view.presence_due, now):
                     self._write_soon()
             except Exception:
-                log.exception("presence not looked at")
+                self._failed("presence not looked at")
+
+    def _failed(self, what: str) -> None:
+        if not self._failing:
+            log.exception(what)
+        self._failing = True
 
     # --- announcing ------------------------------------------------------------------
 

@@ -100,17 +100,23 @@ class Signals:
                         raise
 
     def _listen(self) -> None:
+        listening = True  # said once per outage, not once a second
         while not self._stopped.is_set():
             try:
                 with connect_postgres(self._postgres) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    if not listening:
+                        log.warning("listening for other processes' signals again")
+                    listening = True
                     while not self._stopped.is_set():
                         for notify in connection.notifies(timeout=POLL_INTERVAL_S):
                             self._take(notify.payload)
             except Exception as error:
                 if not self._stopped.is_set():
-                    log.warning("not listening for other processes' signals (%s); retrying",
-                                error)
+                    if listening:
+                        log.warning("not listening for other processes' signals (%s);"
+                                    " retrying", error)
+                    listening = False
                     self._stopped.wait(RECONNECT_S)
 
     def _take(self, payload: str) -> None:
