@@ -92,8 +92,8 @@ class PresenceRecords:
             if gone:
                 users = self._user_list(gone)
                 self._run(c, "DELETE FROM presence_connections WHERE process_id = :process"
-                             f" AND user_id IN (SELECT r.user_id FROM {self._each('users')})",
-                          process=process_id, users=users)
+                             f" AND {self._in('user_id', 'users')}", process=process_id,
+                          users=users)
                 self._leaving(c, f"SELECT r.user_id FROM {self._each('users')}", at,
                               now_ms + int(offline_after_s * 1000), users=users)
             if sweep:
@@ -142,13 +142,12 @@ class PresenceRecords:
                          " FROM inbox_members a JOIN inbox_chats ch ON ch.chat_id = a.chat_id"
                          " AND ch.deleted = 0 JOIN inbox_members b ON b.chat_id = a.chat_id"
                          " AND b.user_id <> a.user_id"
-                         f" WHERE a.user_id IN (SELECT r.user_id FROM {self._each('subjects')})"
-                         f" AND b.user_id IN (SELECT w.user_id FROM {self._each('watchers', 'w')})",
+                         f" WHERE {self._in('a.user_id', 'subjects')}"
+                         f" AND {self._in('b.user_id', 'watchers', lookup=False)}",
                       subjects=subjects_list, watchers=candidates_list)
             pairs = [(row["subject"], row["watcher"]) for row in c.fetchall()]
-            self._run(c, "SELECT user_id FROM inbox_presence_hidden WHERE user_id IN"
-                         f" (SELECT r.user_id FROM {self._each('subjects')})",
-                      subjects=subjects_list)
+            self._run(c, "SELECT user_id FROM inbox_presence_hidden"
+                         f" WHERE {self._in('user_id', 'subjects')}", subjects=subjects_list)
             hidden = {row["user_id"] for row in c.fetchall()}
         return pairs, hidden
 
@@ -188,8 +187,8 @@ class PresenceRecords:
         due = [row["user_id"] for row in c.fetchall()]
         if not due:
             return []
-        self._run(c, "UPDATE presence_users SET online = 0 WHERE online = 1 AND user_id IN"
-                     f" (SELECT r.user_id FROM {self._each('users')}) AND NOT EXISTS"
+        self._run(c, "UPDATE presence_users SET online = 0 WHERE online = 1"
+                     f" AND {self._in('user_id', 'users')} AND NOT EXISTS"
                      " (SELECT 1 FROM presence_connections c JOIN presence_servers s"
                      " ON s.process_id = c.process_id WHERE c.user_id = presence_users.user_id"
                      " AND s.expires_ms >= :now) RETURNING user_id, last_seen_at",
@@ -199,11 +198,19 @@ class PresenceRecords:
     # A list of user ids as one parameter, whatever its length: an array on
     # PostgreSQL, JSON that SQLite's json_each() reads as rows.
 
-    def _each(self, name: str, alias: str = "r") -> str:
-        """A FROM item: the users of parameter `name`, in a column user_id."""
+    def _each(self, name: str) -> str:
+        """A FROM item: the users of parameter `name`, in a column r.user_id."""
         if isinstance(self, PostgresView):
-            return f"unnest(CAST(:{name} AS text[])) AS {alias}(user_id)"
-        return f"(SELECT value AS user_id FROM json_each(:{name})) AS {alias}"
+            return f"unnest(CAST(:{name} AS text[])) AS r(user_id)"
+        return f"(SELECT value AS user_id FROM json_each(:{name})) AS r"
+
+    def _in(self, column: str, name: str, lookup: bool = True) -> str:
+        """`column` is one of the users of parameter `name`. Not `lookup`:
+        only tested row by row (SQLite would otherwise look up every user of
+        a long list in the column's index for each row: seconds, not ms)."""
+        if isinstance(self, PostgresView):
+            return f"{column} = ANY(CAST(:{name} AS text[]))"
+        return f"{'' if lookup else '+'}{column} IN (SELECT value FROM json_each(:{name}))"
 
     def _user_list(self, users: list[str]):
         users = list(dict.fromkeys(users))
