@@ -195,3 +195,25 @@ async def test_who_is_connected_survives_a_restart_as_last_seen(harness):
         await alice.push("presence", about("bob", online=False))
         bob = await shown(harness, "alice", chat_id, "bob")
     assert bob["online"] is False and bob["last_seen_at"] is not None
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_a_crowd_connecting_at_once_is_written_and_told_in_a_few_batches(harness):
+    crowd = [f"staff{n}" for n in range(120)]
+    await asyncio.gather(*(harness.post("/api/v1/users", {"user_id": user, "name": user})
+                           for user in crowd))
+    boss = await harness.connect("boss", version=2)
+    await boss.call("create_chat", {"with_user_id": [{"user_id": user} for user in crowd],
+                                    "chat_name": "Все"})
+    await quiet(harness)
+    view, writes = harness.server.store.view, []
+    record = view.record_presence
+    view.record_presence = lambda *args: (writes.append(args), record(*args))[1]
+
+    await asyncio.gather(*(harness.connect(user, version=2) for user in crowd))
+    told = set()
+    while told != set(crowd):
+        frame = await boss.push("presence", lambda f: f["data"]["online"] is True)
+        assert frame["data"]["user_id"] not in told  # each once
+        told.add(frame["data"]["user_id"])
+    assert len(writes) <= len(crowd) / 4, f"{len(writes)} writes for {len(crowd)} users"
