@@ -95,8 +95,11 @@ class PresenceKeeper:
             self._announcing.cancel()
             await self._announce()
         now = self._clock()
-        await self._commands.query(self._view.leave_process, self._signals.process_id,
-                                   stamp_at(now), now + self._offline_after_s)
+        try:
+            await self._commands.query(self._view.leave_process, self._signals.process_id,
+                                       stamp_at(now), now + self._offline_after_s)
+        except Exception:  # its lease runs out by itself: then another process retires it
+            log.exception("this process's presence not retired")
 
     @property
     def idle(self) -> bool:
@@ -184,8 +187,13 @@ class PresenceKeeper:
     async def visibility_changed(self, user_id: str, visible: bool) -> None:
         """Told at once: hidden, the user is shown offline and never seen
         (and then nothing more about them); shown again, as they are."""
-        online, last_seen_at = ((await self._commands.query(self._view.shown_presence, user_id))
-                                if visible else (False, ""))
+        try:
+            online, last_seen_at = (
+                (await self._commands.query(self._view.shown_presence, user_id))
+                if visible else (False, ""))
+        except Exception:  # the setting is stored: lists show it, frames are news
+            log.exception("presence setting of %s not told", user_id)
+            return
         await self._tell({user_id: (online, last_seen_at, True)})
 
     async def _tell(self, news: dict[str, Shown]) -> None:
@@ -194,15 +202,15 @@ class PresenceKeeper:
         if self._signals.crosses_processes:
             items = [[user, *shown] for user, shown in news.items()]
             await self._commands.query(self._signals.send, "presence", items)
-        await self.deliver(news)
+        await self._deliver(news)
 
     def received(self, items: list[list]) -> None:
         """Another process's announcement, on the IOLoop."""
         news = {user: (bool(online), last_seen_at, bool(forced))
                 for user, online, last_seen_at, forced in items}
-        asyncio.ensure_future(self.deliver(news))
+        asyncio.ensure_future(self._deliver(news))
 
-    async def deliver(self, news: dict[str, Shown]) -> None:
+    async def _deliver(self, news: dict[str, Shown]) -> None:
         """To the version 2 connections here of whoever shares a chat with
         each user: one query for them all. Nothing about a user hiding presence."""
         watchers = {c.user_id for c in self._connections.all() if c.version == 2}
