@@ -43,6 +43,9 @@ class PresenceNews:
 
     online: list[str] = field(default_factory=list)
     offline: list[tuple[str, str]] = field(default_factory=list)  # user, last seen at
+    # False when the process's lease had run out and another process retired
+    # its connections (it stalled for that long): they are to be written again.
+    lease_kept: bool = True
 
 
 class PresenceRecords:
@@ -75,6 +78,9 @@ class PresenceRecords:
         now_ms = int(now * 1000)
         with self.datastore.transaction(commit=True) as c:
             self._lock_presence(c)
+            self._run(c, "SELECT 1 FROM presence_servers WHERE process_id = :process",
+                      process=process_id)
+            news.lease_kept = c.fetchone() is not None
             self._run(c, "INSERT INTO presence_servers VALUES (:process, :at, :expires)"
                          " ON CONFLICT (process_id) DO UPDATE SET seen_at = :at,"
                          " expires_ms = :expires", process=process_id, at=at,

@@ -48,6 +48,8 @@ class PresenceKeeper:
         self._signals = signals
         self._heartbeat_s = heartbeat_s
         self._offline_after_s = offline_after_s
+        # Heartbeats go on a CHECK_S timer, so they may come that much late.
+        self._lease_s = heartbeat_s * LEASES_PER_HEARTBEAT + CHECK_S
         self._clock = clock
         self._pending: dict[str, bool] = {}  # user: connected here now, not written yet
         self._dues: deque[float] = deque()  # when users who went from here are due offline
@@ -60,6 +62,7 @@ class PresenceKeeper:
         self._timer = tornado.ioloop.PeriodicCallback(self._check, CHECK_S * 1000)
         self._stopped = False
         self._failing = False  # said once per outage, not once a second
+        self._leased = False  # written once: the process holds a lease since
 
     # --- told by Connections, on the IOLoop --------------------------------------
 
@@ -123,7 +126,7 @@ class PresenceKeeper:
                         self._view.record_presence, self._signals.process_id,
                         [user for user, here in pending.items() if here],
                         [user for user, here in pending.items() if not here], now, stamp_at(now),
-                        self._heartbeat_s * LEASES_PER_HEARTBEAT, self._offline_after_s, True)
+                        self._lease_s, self._offline_after_s, True)
                 except Exception:
                     self._failed("presence not recorded; trying again every second")
                     for user, here in pending.items():  # unless they changed meanwhile
@@ -136,6 +139,13 @@ class PresenceKeeper:
                 self._next_look = now + self._offline_after_s
                 while self._dues and self._dues[0] <= now:
                     self._dues.popleft()
+                if self._leased and not news.lease_kept:
+                    log.warning("this process was taken for dead (no heartbeat for %.0f s):"
+                                " writing its connections again",
+                                self._lease_s)
+                    for connection in self._connections.all():
+                        self._pending.setdefault(connection.user_id, True)
+                self._leased = True
                 self._take(news)
                 if not self._pending:
                     return

@@ -217,3 +217,22 @@ async def test_a_crowd_connecting_at_once_is_written_and_told_in_a_few_batches(h
         assert frame["data"]["user_id"] not in told  # each once
         told.add(frame["data"]["user_id"])
     assert len(writes) <= len(crowd) / 4, f"{len(writes)} writes for {len(crowd)} users"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_process_taken_for_dead_writes_its_connections_again(harness):
+    """As when it stalled for longer than its lease and another process
+    retired its users: they are shown online again once it writes."""
+    chat_id = await direct_chat(harness, "alice", "bob")
+    await harness.connect("bob", version=2)
+    await quiet(harness)
+    server = harness.server
+    await server.commands.query(server.store.view.leave_process, server.signals.process_id,
+                                "2026-11-24T09:00:00.000000Z", 0)
+    assert not await server.commands.query(server.store.view.is_online, "bob")
+
+    async def bob_online_again() -> bool:
+        return (await server.commands.query(server.store.view.is_online, "bob")
+                and (await shown(harness, "alice", chat_id, "bob"))["online"])
+
+    await until(bob_online_again)

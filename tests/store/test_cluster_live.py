@@ -41,6 +41,17 @@ async def connect(served: Served, user_id: str, version: int = 2) -> Client:
     return client
 
 
+async def told(client, user_id: str, online: bool, timeout_s: float = 30) -> dict:
+    """The next presence frame about the user saying so, however long the
+    silence before it (a lease takes seconds to run out)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        try:
+            return await client.push("presence", about(user_id, online))
+        except asyncio.TimeoutError:
+            assert asyncio.get_running_loop().time() < deadline, "no presence frame"
+
+
 def about(user_id: str, online: bool):
     return lambda frame: frame["data"]["user_id"] == user_id and frame["data"]["online"] is online
 
@@ -109,7 +120,7 @@ async def test_presence_follows_a_user_across_processes_and_a_kill(served, datab
     await settled(alice)
     assert presence_frames(alice, "bob") == []
     second.kill()  # bob's process dies: he is offline once its lease has run out
-    went = await alice.push("presence", about("bob", False))
+    went = await told(alice, "bob", online=False)
     again = await connect(first, "alice")
     bob_shown = next(u for u in by_id(again.initial_chats, chat_id)["users"]
                      if u["user_id"] == "bob")
