@@ -74,7 +74,7 @@ def fill(app, messages: int) -> dict[str, list[str]]:
 
 
 def time_queries(view, chats: dict[str, list[str]]) -> dict:
-    from messenger.wire import protocol, shapes
+    from messenger.wire import more_requests, protocol, shapes
     from projections.search_terms import terms
     rng = random.Random(42)
     searchers = [f"u{n:03}" for n in range(SEARCHERS)]
@@ -89,7 +89,8 @@ def time_queries(view, chats: dict[str, list[str]]) -> dict:
 
     def timed(user, text, chat_id, before):
         started = time.perf_counter()
-        page = view.search_messages(user, terms(text), chat_id, protocol.SEARCH_PAGE, before)
+        page = view.search_messages(user, terms(text), chat_id, more_requests.SEARCH_PAGE,
+                                    before)
         middle = time.perf_counter()
         protocol.encode(shapes.search_results_frame(text, chat_id, page))
         ended = time.perf_counter()

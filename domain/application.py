@@ -14,6 +14,7 @@ from domain.device import Device
 from domain.devices import DeviceUseCases
 from domain.members import MemberUseCases
 from domain.mentions import mentioned
+from domain.presence_settings import PresenceUseCases
 from domain.errors import (
     DuplicateSourceError,
     GroupTooLargeError,
@@ -37,7 +38,8 @@ from domain.user import User
 MAX_DEFAULT_NAME_CHARS = 200  # as a name given by a client
 
 
-class Messenger(MemberUseCases, ReactionUseCases, DeviceUseCases, SavingApplication):
+class Messenger(MemberUseCases, ReactionUseCases, DeviceUseCases, PresenceUseCases,
+                SavingApplication):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50,

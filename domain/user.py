@@ -6,6 +6,8 @@ from domain import ids
 class User(Aggregate):
     """Someone the booking platform told us about, or who connected with a valid token."""
 
+    presence_visible = True  # users registered before the setting existed show it
+
     @staticmethod
     def create_id(user_id: str):
         return ids.user_id(user_id)
@@ -22,3 +24,12 @@ class User(Aggregate):
     @event("Renamed")
     def _renamed(self, user_id: str, name: str) -> None:
         self.name = name
+
+    def show_presence(self, visible: bool) -> None:
+        """Whether others see when the user is online and when they were last seen."""
+        if visible != self.presence_visible:
+            self._presence_visibility_set(user_id=self.user_id, visible=visible)
+
+    @event("PresenceVisibilitySet")
+    def _presence_visibility_set(self, user_id: str, visible: bool) -> None:
+        self.presence_visible = visible

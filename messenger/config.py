@@ -89,6 +89,8 @@ class Config:
     fcm_service_account_file: str = ""
     fcm_project_id: str = ""
     fcm_url: str = ""
+    presence_heartbeat_s: float = 30.0  # a process missing three is taken for dead
+    presence_offline_after_s: float = 5.0  # a user gone from everywhere is shown offline then
 
 
 def load(path: str | None = None, environ: dict[str, str] | None = None) -> Config:
@@ -207,6 +209,10 @@ def _build(path, toml, environ, setting, table, defaults, auth) -> Config:
         fcm_service_account_file=environ.get("MESSENGER_FCM_SERVICE_ACCOUNT_FILE", ""),
         fcm_project_id=environ.get("MESSENGER_FCM_PROJECT_ID", ""),
         fcm_url=environ.get("MESSENGER_FCM_URL", ""),
+        presence_heartbeat_s=float(setting("presence", "heartbeat_s",
+                                           defaults.presence_heartbeat_s, (int, float))),
+        presence_offline_after_s=float(setting("presence", "offline_after_s",
+                                               defaults.presence_offline_after_s, (int, float))),
     )
 
 

@@ -19,9 +19,11 @@ from messenger.http.service_api import AuditChat, AuditUser, BookingNotification
 from messenger.live.change_feed import ChangeFeed
 from messenger.live.connections import Connections
 from messenger.live.fanout import Fanout
+from messenger.live.presence import PresenceKeeper
+from messenger.live.signals import Signals
+from messenger.live.typing import TypingRelay
 from messenger.metrics import Metrics
-from messenger.push.presence import PresenceWrites
-from messenger.push.service import HEARTBEAT_INTERVAL_S, PushService
+from messenger.push.service import PushService
 from messenger.store.commands import Commands
 from messenger.store.leadership import Leadership, lock_settings
 from messenger.store.store import Store
@@ -67,20 +69,23 @@ class MessengerServer:
         self.store = await asyncio.get_running_loop().run_in_executor(
             self._executor, Store, config)
         self.commands = Commands(self.store.app, self._executor)
-        # Pushes skip users connected anywhere: with a push service, the
-        # connections tell it who comes and goes.
+        # The connections tell presence who comes and goes (other users see
+        # it, and pushes skip users connected anywhere); news of typing and
+        # presence reaches the other processes as signals, which arrive on
+        # the listener's thread.
+        self.signals = Signals(lambda kind, items: loop.add_callback(self._signal, kind, items),
+                               self.store.change_feed_settings.get("postgres"))
+        self.connections = Connections(on_first=lambda user: self.presence.connected(user),
+                                       on_last=lambda user: self.presence.gone(user))
+        self.presence = PresenceKeeper(self.store.view, self.commands, self.connections,
+                                       self.signals, config.presence_heartbeat_s,
+                                       config.presence_offline_after_s)
+        self.typing = TypingRelay(self.connections, self.commands, self.store.view, self.signals)
+        self.presence.start()
+        self.signals.start()
         self.push = PushService(config, self.store.env, self.store.app, self.store.view)
-        self._presence = PresenceWrites(self.commands)
-        if await self.commands.query(self.push.start):
-            self.connections = Connections(
-                on_first=lambda user: self._presence.write(self.push.joined, user),
-                on_last=lambda user: self._presence.write(self.push.left, user))
-            self._heartbeat = tornado.ioloop.PeriodicCallback(
-                lambda: self._presence.write(self.push.heartbeat), HEARTBEAT_INTERVAL_S * 1000)
-            self._heartbeat.start()
-        else:
+        if not await self.commands.query(self.push.start):
             self.push = None
-            self.connections = Connections()
         frames = Frames(self.store.view, config.messages_window)
         self.fanout = Fanout(self.connections, self.commands, frames)
         self.fanout.start()
@@ -101,6 +106,7 @@ class MessengerServer:
             Limits(config.max_content_chars, config.max_page, config.requests_per_s,
                             config.request_burst, config.user_requests_per_s,
                             config.user_request_burst, config.max_connections_per_user),
+            self.typing, self.presence,
         )
         self.tokens = Tokens(config.jwt_secret, config.token_leeway_s, self.store.app.system_users)
         service = {"app": self.store.app, "commands": self.commands, "config": config}
@@ -156,6 +162,11 @@ class MessengerServer:
                  browsable(host or config.host, self.port))
         return self.port
 
+    def _signal(self, kind: str, items: list) -> None:
+        receivers = {"typing": self.typing.received, "presence": self.presence.received}
+        if kind in receivers:  # a newer process's kind is not this one's business
+            receivers[kind](items)
+
     # Called on the leadership thread: this process runs the followers of
     # the events while it holds the lock.
     def _lead(self) -> None:
@@ -193,11 +204,11 @@ class MessengerServer:
         await self.commands.query(self.leadership.stop)
         await self.commands.query(self.feed.stop)
         await self.fanout.stop()
+        await self.presence.stop()
+        await self.commands.query(self.signals.stop)
         if self.telegram is not None:
             await self.commands.query(self.telegram.stop)
         if self.push is not None:
-            self._heartbeat.stop()
-            await self._presence.drain()
             await self.commands.query(self.push.stop)
         self._decoding.shutdown()
         await self.commands.query(self.store.close)

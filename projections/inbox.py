@@ -150,6 +150,12 @@ class InboxProjection(Projection[InboxView]):
         self._changed(Change(tracking.notification_id))
 
     @process_event.register
+    def presence_visibility_set(self, event: User.PresenceVisibilitySet,
+                                tracking: Tracking) -> None:
+        self.view.set_presence_hidden(event.user_id, not event.visible, tracking)
+        self._changed(Change(tracking.notification_id))
+
+    @process_event.register
     def chat_started(self, event: Chat.Started, tracking: Tracking) -> None:
         chat_id = str(event.originator_id)
         self.view.start_chat(chat_id, event.kind, event.name, event.admin, event.members,

@@ -16,6 +16,18 @@ CHAT_COLUMNS = (
     " me.muted, me.pinned, me.archived, me.mentions_unread"
 )
 
+# Version 2's members: each one's name and presence (projections/presence.py),
+# joined in the members' own query rather than read in queries of their own.
+NAME_AND_PRESENCE = (
+    "COALESCE(u.name, '') AS name, COALESCE(p.online, 0) AS online,"
+    " COALESCE(p.last_seen_at, '') AS last_seen_at, h.user_id IS NOT NULL AS hidden"
+)
+NAME_AND_PRESENCE_JOINS = (
+    "LEFT JOIN inbox_users u ON u.user_id = m.user_id"
+    " LEFT JOIN presence_users p ON p.user_id = m.user_id"
+    " LEFT JOIN inbox_presence_hidden h ON h.user_id = m.user_id"
+)
+
 
 @dataclass(frozen=True)
 class ChatSummary:
@@ -33,6 +45,8 @@ class ChatSummary:
     pinned: bool = False
     archived: bool = False
     mentions_unread: int = 0  # unread messages that mention this user
+    # each member's (online, last seen at or ""), as this user is shown it, as `members`
+    presence: tuple[tuple[bool, str], ...] = ()
 
 
 class Attachment(NamedTuple):
@@ -81,12 +95,13 @@ class InboxReads:
                   chat=chat_id)
         return [row["user_id"] for row in c.fetchall()]
 
-    def _named_members(self, c, chat_id: str) -> list[tuple[str, str]]:
-        """A chat's members, in the order they joined, with their names."""
-        self._run(c, "SELECT m.user_id, COALESCE(u.name, '') AS name FROM inbox_members m"
-                     " LEFT JOIN inbox_users u ON u.user_id = m.user_id WHERE m.chat_id = :chat"
-                     " ORDER BY m.position", chat=chat_id)
-        return [(row["user_id"], row["name"]) for row in c.fetchall()]
+    def _named_members(self, c, chat_id: str, viewer: str) -> list[tuple[str, str, tuple]]:
+        """A chat's members, in the order they joined, with their names and
+        their presence as `viewer` is shown it."""
+        self._run(c, f"SELECT m.user_id, {NAME_AND_PRESENCE} FROM inbox_members m"
+                     f" {NAME_AND_PRESENCE_JOINS} WHERE m.chat_id = :chat ORDER BY m.position",
+                  chat=chat_id)
+        return [_member(row, viewer) for row in c.fetchall()]
 
     def chat_list(self, user_id: str, with_names: bool = False,
                   archived: bool | None = False) -> list[ChatSummary]:
@@ -101,15 +116,15 @@ class InboxReads:
                          f"{archive} ORDER BY me.pinned DESC, c.activity DESC", user=user_id,
                       archived=int(bool(archived)))
             chats = c.fetchall()
-            name, join = ((", COALESCE(u.name, '') AS name",
-                           " LEFT JOIN inbox_users u ON u.user_id = m.user_id")
-                          if with_names else (", '' AS name", ""))
-            self._run(c, f"SELECT m.chat_id, m.user_id{name} FROM inbox_members me"
-                         f" JOIN inbox_members m ON m.chat_id = me.chat_id{join}"
+            columns, joins = ((NAME_AND_PRESENCE, NAME_AND_PRESENCE_JOINS) if with_names
+                              else ("'' AS name", ""))
+            self._run(c, f"SELECT m.chat_id, m.user_id, {columns} FROM inbox_members me"
+                         f" JOIN inbox_members m ON m.chat_id = me.chat_id {joins}"
                          " WHERE me.user_id = :user ORDER BY m.chat_id, m.position", user=user_id)
-            members: dict[str, list[tuple[str, str]]] = {}
+            members: dict[str, list[tuple[str, str, tuple]]] = {}
             for row in c.fetchall():
-                members.setdefault(row["chat_id"], []).append((row["user_id"], row["name"]))
+                members.setdefault(row["chat_id"], []).append(
+                    _member(row, user_id) if with_names else (row["user_id"], row["name"], ()))
         return [_summary(row, members.get(row["chat_id"], [])) for row in chats]
 
     def chat(self, user_id: str, chat_id: str) -> ChatSummary | None:
@@ -121,7 +136,7 @@ class InboxReads:
             row = c.fetchone()
             if row is None:
                 return None
-            return _summary(row, self._named_members(c, chat_id))
+            return _summary(row, self._named_members(c, chat_id, user_id))
 
     def audience(self, chat_id: str) -> tuple[str, str, list[tuple[str, bool]]]:
         """A chat's kind and name, and its members with whether each has muted it."""
@@ -227,6 +242,20 @@ class InboxReads:
                             row["unread"], row["mentions_unread"], int(row["unread_total"]))
         return {row["message_id"]: _message(row, read[row["chat_id"]], uploads, reactions) for row in rows}, unread
 
+    def members_of(self, chat_ids: list[str]) -> dict[str, list[str]]:
+        """The members of each of these chats that is not deleted: one query."""
+        if not chat_ids:
+            return {}
+        with self._read() as c:
+            chats = {f"c{n}": chat for n, chat in enumerate(dict.fromkeys(chat_ids))}
+            self._run(c, "SELECT m.chat_id, m.user_id FROM inbox_members m JOIN inbox_chats c"
+                         " ON c.chat_id = m.chat_id AND c.deleted = 0"
+                         f" WHERE m.chat_id IN ({_names(chats)})", **chats)
+            members: dict[str, list[str]] = {}
+            for row in c.fetchall():
+                members.setdefault(row["chat_id"], []).append(row["user_id"])
+        return members
+
     def total_unread(self, user_id: str) -> int:
         """What an app icon's badge shows: the unread of the chats in the
         user's list (archived chats are not)."""
@@ -273,12 +302,26 @@ def _names(params: dict) -> str:
     return ", ".join(f":{name}" for name in params)
 
 
-def _summary(row, members: list[tuple[str, str]]) -> ChatSummary:
+def _member(row, viewer: str) -> tuple[str, str, tuple[bool, str]]:
+    """(user, name, (online, last seen)) as `viewer` is shown them: a user
+    hiding their presence is offline, never seen, to everyone but themself;
+    the viewer, reading, is online; last seen only while offline."""
+    user = row["user_id"]
+    if user == viewer:
+        return user, row["name"], (True, "")
+    if row["hidden"]:
+        return user, row["name"], (False, "")
+    online = bool(row["online"])
+    return user, row["name"], (online, "" if online else row["last_seen_at"])
+
+
+def _summary(row, members: list[tuple[str, str, tuple]]) -> ChatSummary:
     return ChatSummary(
         chat_id=row["chat_id"], kind=row["kind"], name=row["name"], admin=row["admin"],
-        members=tuple(user for user, _ in members), last_message=row["last_message"],
+        members=tuple(user for user, _, _ in members), last_message=row["last_message"],
         unread=row["unread"], created_at=row["created_at"], updated_at=row["updated_at"],
-        muted=bool(row["muted"]), names=tuple(name for _, name in members),
+        muted=bool(row["muted"]), names=tuple(name for _, name, _ in members),
+        presence=tuple(shown for _, _, shown in members if shown),
         pinned=bool(row["pinned"]), archived=bool(row["archived"]),
         mentions_unread=row["mentions_unread"],
     )

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from eventsourcing.persistence import Tracking
 
-from projections import changes, inbox_reactions
+from projections import changes, inbox_reactions, presence
 from projections.changes import ChangeLog
 from projections.inbox_reactions import InboxReactions
 from projections.inbox_counts import (
@@ -51,9 +51,11 @@ TABLES = (
     " PRIMARY KEY (upload_id, message_id))",
     *changes.TABLES,
     *inbox_reactions.TABLES,
+    *presence.TABLES,
 )
 TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads",
-               "inbox_attachments", *changes.TABLE_NAMES, *inbox_reactions.TABLE_NAMES)
+               "inbox_attachments", *changes.TABLE_NAMES, *inbox_reactions.TABLE_NAMES,
+               *presence.TABLE_NAMES)
 
 # Unread recounted from the messages after a member's read position, and
 # the mentions of them among those: the definition itself, so it cannot drift.
@@ -78,7 +80,8 @@ class Post(NamedTuple):
     mentions: tuple[str, ...] = ()
 
 
-class InboxView(PreferenceWrites, InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
+class InboxView(PreferenceWrites, InboxReads, InboxReplies, InboxReactions, ChangeLog,
+                presence.PresenceRecords, SQLView):
     TABLES = TABLES
     TABLE_NAMES = TABLE_NAMES
 

@@ -83,7 +83,7 @@ class PushSender(Projection[PushView]):
         mentioned = set(event.mentions)  # who hears of it even if they muted the chat
         for user_id, muted in members:
             if user_id == event.sender or (muted and user_id not in mentioned) \
-                    or self.view.is_online(user_id):
+                    or self._inbox.is_online(user_id):
                 continue
             devices = self.view.devices_of(user_id)
             if devices:

@@ -1,9 +1,9 @@
-"""Push notifications, wired: providers from the configuration, the sender
-following the events, and this process's presence for it to consult."""
+"""Push notifications, wired: providers from the configuration, and the
+sender following the events (who is connected anywhere, it reads from the
+presence every process keeps: messenger/live/presence.py)."""
 
 import logging
 import threading
-import uuid
 from pathlib import Path
 
 from domain.application import Messenger
@@ -16,8 +16,6 @@ from messenger.store.store import open_view, view_class
 from projections.inbox_view import InboxView
 
 log = logging.getLogger(__name__)
-
-HEARTBEAT_INTERVAL_S = 30
 
 
 def providers_from(config: Config) -> dict[str, object]:
@@ -45,7 +43,6 @@ class PushService:
         self._env = env
         self._app = app
         self._inbox = inbox
-        self.process_id = uuid.uuid4().hex
 
     def start(self) -> bool:
         """Blocks on the store: call it off the IOLoop. False if no provider is configured."""
@@ -57,7 +54,6 @@ class PushService:
         if not self._providers:
             return False
         self.view = open_view(self._env, PushSender.name, view_class(self._config, "push"))
-        self.view.heartbeat(self.process_id)
         self._follower: Follower | None = None
         return True
 
@@ -75,22 +71,10 @@ class PushService:
         if follower is not None:
             stand_down(follower, self._term, StoppedError)
 
-    # Presence, called off the IOLoop when a user's first connection here
-    # opens and their last one closes, and on a timer.
-    def joined(self, user_id: str) -> None:
-        self.view.joined(self.process_id, user_id)
-
-    def left(self, user_id: str) -> None:
-        self.view.left(self.process_id, user_id)
-
-    def heartbeat(self) -> None:
-        self.view.heartbeat(self.process_id)
-
     def stop(self) -> None:
         try:
             self.stand_down()
         finally:
-            self.view.forget_process(self.process_id)
             for provider in set(self._providers.values()):
                 provider.close()
             self.view.datastore.close()

@@ -131,6 +131,16 @@ class GetArchivedChats:
 
 
 @dataclass(frozen=True)
+class Typing:
+    chat_id: UUID
+
+
+@dataclass(frozen=True)
+class SetPresenceVisible:
+    visible: bool
+
+
+@dataclass(frozen=True)
 class Limits:
     max_content_chars: int
     max_page: int

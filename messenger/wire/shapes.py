@@ -22,11 +22,15 @@ V1_MESSAGE_USERS = 20  # in a message's chat: a reference, repeated per message
 
 
 def chat_json(chat: ChatSummary, max_users: int | None = None, names: bool = False) -> dict:
-    """`names`: each user with the name they registered (version 2)."""
+    """`names`: each user with the name they registered, and their presence (version 2)."""
     shown = chat.members if max_users is None else chat.members[:max_users]
-    users = ([{"user_id": user, "name": name} for user, name in zip(shown, chat.names)]
-             if names and len(chat.names) == len(chat.members)
-             else [{"user_id": user} for user in shown])
+    if names and len(chat.names) == len(chat.members):
+        users = [{"user_id": user, "name": name} for user, name in zip(shown, chat.names)]
+        if len(chat.presence) == len(chat.members):
+            for user, (online, last_seen_at) in zip(users, chat.presence):
+                user["online"], user["last_seen_at"] = online, last_seen_at or None
+    else:
+        users = [{"user_id": user} for user in shown]
     return {
         "chat_id": chat.chat_id,
         "chat_name": chat.name,
@@ -209,3 +213,20 @@ def search_results_frame(text: str, chat_id: str | None, page: SearchPage,
                      "message": message_v2(hit.message, viewer), "excerpt": hit.excerpt,
                      "highlights": [list(span) for span in hit.highlights]}
                     for hit in page.hits]}}
+
+
+# --- typing and presence (version 2), never stored ----------------------------
+
+def typing_frame(chat_id: str, user_id: str, name: str, expires_in_s: int) -> dict:
+    return {"type": "typing", "data": {"chat_id": chat_id, "user_id": user_id, "name": name,
+                                       "expires_in_s": expires_in_s}}
+
+
+def presence_frame(user_id: str, online: bool, last_seen_at: str) -> dict:
+    """`last_seen_at` only while offline ("" for never, or hidden): null."""
+    return {"type": "presence", "data": {"user_id": user_id, "online": online,
+                                         "last_seen_at": None if online else last_seen_at or None}}
+
+
+def presence_settings_frame(visible: bool) -> dict:
+    return {"type": "presence_settings", "data": {"visible": visible}}

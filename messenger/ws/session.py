@@ -18,6 +18,8 @@ from domain.errors import (
 from domain.saving import Saved
 from messenger.auth import Identity
 from messenger.live.connections import Connection, Connections
+from messenger.live.presence import PresenceKeeper
+from messenger.live.typing import TypingRelay
 from messenger.logs import REQUEST_ID
 from messenger.metrics import DATABASE_ERRORS, MESSAGES, REQUESTS
 from messenger.store.commands import Commands
@@ -30,6 +32,7 @@ from messenger.wire.requests import (
     GetChatMessages, LeaveChat, Limits, MarkRead, MuteChat, PinChat, React, RegisterDevice,
     RemoveUsers, RenameChat, SearchMessages, SendMessage, Unreact, UnregisterDevice
 )
+from messenger.wire.requests import SetPresenceVisible, Typing
 from messenger.ws.rate_limit import TokenBucket
 from projections.inbox import posted_record
 
@@ -45,13 +48,16 @@ CHANGES_TO_A_CHAT = {RenameChat: "rename_chat", DeleteChat: "delete_chat", AddUs
 class Session:
     def __init__(self, app: Messenger, frames: Frames, commands: Commands,
                  connections: Connections,
-                 database_up: Callable[[], bool], limits: Limits):
+                 database_up: Callable[[], bool], limits: Limits,
+                 typing: TypingRelay, presence: PresenceKeeper):
         self._app = app
         self._frames = frames
         self._commands = commands
         self._connections = connections
         self._database_up = database_up
         self._limits = limits
+        self._typing = typing
+        self._presence = presence
         self._buckets: dict[Connection, TokenBucket] = {}
         self._user_buckets: dict[str, TokenBucket] = {}
         self._answering = 0  # requests being answered now
@@ -242,6 +248,15 @@ class Session:
                 await self._command(connection, self._app.unregister_device, user_id, platform,
                                     token)
                 return [shapes.device_frame("device_unregistered", platform, token)]
+            case Typing(chat_id):  # relayed, never stored; no reply when it went
+                await self._typing.typing(connection, chat_id)
+                return []
+            case SetPresenceVisible(visible):
+                saved = await self._command(connection, self._app.set_presence_visible, user_id,
+                                            visible)
+                if saved.events:
+                    await self._presence.visibility_changed(user_id, visible)
+                return [shapes.presence_settings_frame(visible)]
         raise AssertionError(f"unhandled request {request!r}")
 
     async def _read_all(self, connection: Connection, chat_id: UUID, before: str | None) -> None:

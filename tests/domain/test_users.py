@@ -48,3 +48,23 @@ def test_the_system_identities_are_the_configured_ones(open_messenger):
     with refused(app, SystemIdentityError):
         app.register_user("helpdesk")
     assert app.register_user("support", "Обычный пользователь").created
+
+
+def test_a_user_hides_presence_and_shows_it_again_each_change_stored_once(app):
+    assert app.repository.get(ids.user_id("anna")).presence_visible is True  # by default
+    hidden = app.set_presence_visible("anna", False)
+    assert [type(event) for event in hidden.events] == [User.PresenceVisibilitySet]
+    assert app.repository.get(ids.user_id("anna")).presence_visible is False
+    assert stored_nothing(app.set_presence_visible("anna", False))
+    app.set_presence_visible("anna", True)
+    assert app.repository.get(ids.user_id("anna")).presence_visible is True
+
+
+def test_users_registered_before_the_setting_existed_load_visible(open_messenger):
+    app = open_messenger()
+    app.events.put([User.Registered(originator_id=ids.user_id("old"), originator_version=1,
+                                    timestamp=User.Registered.create_timestamp(),
+                                    originator_topic="domain.user:User",
+                                    user_id="old", name="Старый")])
+    assert app.repository.get(ids.user_id("old")).presence_visible is True
+    assert app.set_presence_visible("old", False).events

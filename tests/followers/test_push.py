@@ -60,7 +60,7 @@ async def settled(harness) -> None:
 async def offline(harness, client) -> None:
     """Closes a user's connection and waits until no process counts them present."""
     client.close()
-    while await harness.server.commands.query(harness.server.push.view.is_online, client.user_id):
+    while await harness.server.commands.query(harness.server.store.view.is_online, client.user_id):
         await asyncio.sleep(0.02)
 
 

@@ -3,6 +3,8 @@ the same chat lists, history (with replies and reactions), files and change
 log; events stored without it are taken in before the next write lands on top
 of them."""
 
+import time
+
 from domain.application import Messenger
 from domain.chat import Chat
 from domain.upload import Upload
@@ -63,6 +65,12 @@ def a_day_at_the_salon(app) -> str:
     app.archive_chat("gleb", group, True, "")
     app.post_message(group, "vera", "Да, @gleb", mentions=("gleb",))  # back for Gleb
     app.archive_chat("gleb", app.create_chat("gleb", ["vera"], "").id, True, "")
+    app.set_presence_visible("vera", False)
+    app.set_presence_visible("gleb", False)
+    app.set_presence_visible("gleb", True)
+    # Connected (not an event: a rebuild keeps it): Vera hides it, Gleb shows it.
+    app.recorder.inbox.view.record_presence("a-process", ["vera", "gleb"], [], time.time(),
+                                            "2026-11-24T09:00:00.000000Z", 90, 5, False)
     return str(upload)
 
 
@@ -78,7 +86,15 @@ def everything(view, upload: str) -> dict:
         "changes": view.changes_after(0),
         "search": {(user, text): view.search_messages(user, terms(text)) for user in USERS
                    for text in ("фото", "красиво", "завтра", "туда")},
+        "presence": {user: [chat.presence for chat in view.chat_list(user, with_names=True)]
+                     for user in USERS},
     }
+
+
+def salon_as_shown_to(view, viewer: str) -> dict:
+    """The group's members' presence, (online, last seen), as `viewer` is shown it."""
+    [salon] = [chat for chat in view.chat_list(viewer, with_names=True) if chat.kind == "group"]
+    return dict(zip(salon.members, salon.presence))
 
 
 def test_a_rebuild_from_the_events_gives_the_same_view(app, view, database_url):
@@ -101,6 +117,8 @@ def test_a_rebuild_from_the_events_gives_the_same_view(app, view, database_url):
     # Vera answered Gleb's mention (so read it); Gleb has not read hers.
     assert (vera.pinned, vera.mentions_unread, gleb.mentions_unread) == (True, 0, 1)
     assert [len(before["archived"][user]) for user in USERS] == [1, 0, 0, 1]
+    assert salon_as_shown_to(view, "gleb")["vera"] == (False, "")  # she hides it
+    assert salon_as_shown_to(view, "vera")["gleb"] == (True, "")  # he does not
     view.drop_tables()
     rebuilt = Messenger(persistence_env(database_url))  # makes the view's tables afresh
     try:

@@ -30,14 +30,16 @@ def free_port() -> int:
 class Served:
     """`run.py serve` on a free port; start() returns once /healthz answers."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], config: str | None = None):
         self.env = env
         self.port = free_port()
+        self.config = ["--config", config] if config else []  # configs/dev.toml otherwise
 
     async def start(self) -> int:
         self.log = tempfile.TemporaryFile()  # kept for the failure message
         self.process = subprocess.Popen(
-            [sys.executable, "run.py", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "run.py", "serve", *self.config, "--host", "127.0.0.1",
+             "--port", str(self.port)],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         client = tornado.httpclient.AsyncHTTPClient()
         deadline = time.monotonic() + START_TIMEOUT_S
