@@ -126,10 +126,13 @@ async def test_in_development_the_console_mints_tokens(console_only):
     assert b'data-dev-tokens="true"' in page.body
     assert "script-src" not in page.headers["Content-Security-Policy"]  # default-src 'self'
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    for module in ("console", "state", "connection", "frames", "view", "notices", "pictures"):
+    modules = sorted(path.stem for path in console.STATIC.glob("*.js"))
+    assert {"console", "connection", "frames", "messages", "search", "reactions"} <= set(modules)
+    for module in modules:
         script = await server.fetch(f"/console/{module}.js")
         assert script.code == 200 and "javascript" in script.headers["Content-Type"], module
-    assert b"textContent" in (await server.fetch("/console/view.js")).body
+        assert b"innerHTML" not in script.body, module  # text is set with textContent
+    assert b"textContent" in (await server.fetch("/console/messages.js")).body
     assert (await server.fetch("/console/")).code == 200  # redirected to /console
     for outside in ("/console/..%2Fconsole.py", "/console/%2E%2E/auth.py", "/console/x.py"):
         assert (await server.fetch(outside)).code == 404

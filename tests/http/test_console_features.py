@@ -220,7 +220,7 @@ async def test_a_chat_is_muted_and_a_picture_is_sent_with_its_thumbnail(
         # A picture with a caption: uploaded, shown as a thumbnail, Bob can fetch it.
         picture = tmp_path / "shift-plan.png"
         Image.new("RGB", (800, 600), (200, 40, 40)).save(picture)
-        await alice.get_by_test_id("picture-input").set_input_files(str(picture))
+        await alice.get_by_test_id("file-input").set_input_files(str(picture))
         await expect(alice.get_by_test_id("pending-picture")).to_have_count(1)
         await alice.get_by_test_id("message-input").fill("Friday's plan")
         await alice.get_by_test_id("send-button").click()
@@ -241,8 +241,8 @@ async def test_a_chat_is_muted_and_a_picture_is_sent_with_its_thumbnail(
         # Something that is not a picture is refused in words.
         text_file = tmp_path / "notes.txt"
         text_file.write_text("not a picture")
-        await alice.get_by_test_id("picture-input").set_input_files(str(text_file))
-        await expect(alice.get_by_test_id("error-text")).to_contain_text("is not a picture")
+        await alice.get_by_test_id("file-input").set_input_files(str(text_file))
+        await expect(alice.get_by_test_id("error-text")).to_contain_text("notes.txt is not a file the server takes")
         await expect(alice.get_by_test_id("pending-picture")).to_have_count(0)
         assert [problem for problem in browser.problems if "status of 415" not in problem] == []
 
