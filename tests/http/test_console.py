@@ -81,12 +81,15 @@ class Browser:
         expect.set_options(timeout=WAIT_MS)
         return self
 
-    async def page(self, url: str, **context_options):
+    async def page(self, url: str, before=None, **context_options):
+        """`before`: awaited with the page before it loads (to route its socket)."""
         context = await self._browser.new_context(**context_options)
         context.set_default_timeout(WAIT_MS)
         page = await context.new_page()
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("console", self._console)
+        if before is not None:
+            await before(page)
         await page.goto(url)
         return page
 
@@ -100,9 +103,10 @@ class Browser:
         await self._playwright.stop()
 
 
-async def signed_in(browser: Browser, url: str, user_id: str, name: str = "", **context_options):
+async def signed_in(browser: Browser, url: str, user_id: str, name: str = "", before=None,
+                    **context_options):
     """A page that has minted a token for the user and is connected."""
-    page = await browser.page(url, **context_options)
+    page = await browser.page(url, before, **context_options)
     await page.get_by_test_id("mint-user").fill(user_id)
     await page.get_by_test_id("mint-name").fill(name)
     await page.get_by_test_id("mint-button").click()

@@ -25,11 +25,15 @@ def console_url(harness) -> str:
 
 
 async def start_chat(page, with_users: str, name: str = "") -> str:
+    """A new chat, opened on the page: its id."""
+    before = page.url
     await page.get_by_test_id("new-chat-users").fill(with_users)
     await page.get_by_test_id("new-chat-name").fill(name)
     await page.get_by_test_id("new-chat-button").click()
     await expect(page.get_by_test_id("chat-view")).to_be_visible()
     await expect(page).to_have_url(re.compile("#."))
+    if "#" in before:  # another chat was open
+        await expect(page).not_to_have_url(before)
     return open_chat_id(page)
 
 
