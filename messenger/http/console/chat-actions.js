@@ -62,7 +62,7 @@ export function wireChatActions() {
 
 function wireArchivedScreen() {
   $("archived-button").addEventListener("click", () => {
-    if (!request("get_archived_chats", {}, { byUser: true })) return;
+    request("get_archived_chats", {}, { byUser: true }); // known already: drawn again when answered
     state.listMode = "archived";
     renderChats();
   });

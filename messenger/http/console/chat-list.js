@@ -1,6 +1,6 @@
-// The list pane: the chats, pinned ones first (in the server's order within
-// each part), then an entry for the archived ones, which get_archived_chats
-// lists on a screen of their own.
+// The list pane: the chats, pinned ones first (the latest pinned first), then
+// the others by their latest activity; the archived ones (get_archived_chats)
+// on a screen of their own.
 
 import { state, title } from "./state.js";
 import { $, element, timeElement } from "./dom.js";
@@ -44,8 +44,9 @@ function known(archived) {
 
 export function renderChats() {
   const shown = known(false);
-  const pinned = shown.filter((chat) => chat.pinned);
-  const items = pinned.concat(shown.filter((chat) => !chat.pinned))
+  const recent = shown.filter((chat) => !chat.pinned)
+    .sort((a, b) => (a.updated_at < b.updated_at) - (a.updated_at > b.updated_at));
+  const items = shown.filter((chat) => chat.pinned).concat(recent)
     .map((chat) => chatItem(chat, "chat"));
   $("chats").replaceChildren(...items);
   $("no-chats").hidden = items.length > 0;

@@ -81,6 +81,7 @@ export function receive(frame) {
 
 function onError(error, asked) {
   if (error.request_type === "typing") return; // a hint to others, not worth a word
+  if (asked && asked.quiet) return; // asked for the page's own sake, not the user's
   showRefusal(error);
   if (!asked) return;
   if ("content" in asked) restoreDraft(asked);
@@ -115,7 +116,8 @@ function onChatList(frame) {
   state.order = frame.data.map((chat) => chat.chat_id).concat(archived.map((chat) => chat.chat_id));
   frame.data.forEach(notePresence);
   noteTotal(frame.unread_total);
-  if (state.listMode === "archived") request("get_archived_chats", {});
+  // The archived chats too: a message in one brings it back to the list.
+  request("get_archived_chats", {}, { quiet: true });
   renderChats();
   route();
   if (state.refetch && state.openChat) fetchPage(false);
@@ -126,7 +128,8 @@ export function putChat(chat) {
   const known = state.chats.get(chat.chat_id);
   state.chats.set(chat.chat_id, chat);
   notePresence(chat);
-  if (!known || chat.updated_at > known.updated_at) moveToTop(chat.chat_id);
+  // Pinned chats keep the order they were pinned in, the latest first.
+  if (!known || (chat.pinned && !known.pinned)) moveToTop(chat.chat_id);
   else if (!state.order.includes(chat.chat_id)) state.order.push(chat.chat_id);
   renderChats();
 }
@@ -140,7 +143,8 @@ function onUnread(data) {
   const chat = state.chats.get(data.chat_id);
   if (chat) {
     chat.unread = data.unread;
-    if (!data.unread) chat.mentions_unread = 0; // all read, the mentions too
+    if ("mentions_unread" in data) chat.mentions_unread = data.mentions_unread;
+    else if (!data.unread) chat.mentions_unread = 0; // all read, the mentions too
   }
   renderChats();
 }
@@ -155,7 +159,8 @@ function onMessage(kind, message) {
       chat.updated_at = message.created_at;
       const forMe = message.sender !== state.me && (message.mentions || []).includes(state.me);
       if (forMe && !open) chat.mentions_unread = (chat.mentions_unread || 0) + 1;
-      moveToTop(chat.chat_id);
+      chat.archived = false; // a newer message takes a chat out of the archive
+      if (!chat.pinned) moveToTop(chat.chat_id);
     }
   }
   if (open) {
