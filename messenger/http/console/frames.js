@@ -30,6 +30,7 @@ export function receive(frame) {
       else if (data.chat_id === state.openChat) renderChat();
       break;
     case "chat_removed":
+      countedAs(state.chats.get(data.chat_id), null);
       state.chats.delete(data.chat_id);
       state.order = state.order.filter((id) => id !== data.chat_id);
       renderChats();
@@ -126,12 +127,22 @@ function onChatList(frame) {
 
 export function putChat(chat) {
   const known = state.chats.get(chat.chat_id);
+  countedAs(known, chat);
   state.chats.set(chat.chat_id, chat);
   notePresence(chat);
   // Pinned chats keep the order they were pinned in, the latest first.
   if (!known || (chat.pinned && !known.pinned)) moveToTop(chat.chat_id);
   else if (!state.order.includes(chat.chat_id)) state.order.push(chat.chat_id);
   renderChats();
+}
+
+// The total counts the chats in the list: one archived, unarchived, come or
+// gone changes it by its unread count, without an unread frame saying so.
+function countedAs(known, chat) {
+  const counted = (entry) => (entry && !entry.archived ? entry.unread || 0 : 0);
+  if (state.unreadTotal != null) {
+    state.unreadTotal = Math.max(0, state.unreadTotal - counted(known) + counted(chat));
+  }
 }
 
 function moveToTop(chatId) {
