@@ -202,10 +202,10 @@ class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
         return self._save(notification)
 
     def record_upload(self, owner: str, content_type: str, size: int, sha256: str,
-                      has_thumbnail: bool) -> Saved:
+                      has_thumbnail: bool, name: str = "") -> Saved:
         """The bytes are already in file storage, under their sha256."""
         upload = Upload(owner=owner, content_type=content_type, size=size, sha256=sha256,
-                        has_thumbnail=has_thumbnail)
+                        has_thumbnail=has_thumbnail, name=name)
         return self._save(lambda: (upload.id, [upload]))
 
     def skip_event(self, follower: str, position: int, event_type: str, chat_id: UUID | None,

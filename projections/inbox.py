@@ -20,7 +20,7 @@ from domain.upload import Upload
 from domain.user import User
 from projections.changes import (
     CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, READ, Change, Committed)
-from projections.inbox_reads import MessageRecord
+from projections.inbox_reads import Attachment, MessageRecord
 from projections.inbox_view import InboxView, Post
 
 
@@ -45,13 +45,18 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def posted_record(event: Message.Posted) -> MessageRecord:
+def posted_record(event: Message.Posted,
+                  uploads: dict[str, Attachment] | None = None) -> MessageRecord:
     """The message as messages_posted writes it: for the sender's reply,
-    without reading back what its own transaction wrote."""
+    without reading back what its own transaction wrote (`uploads`: its
+    attachments, from InboxView.attachments, when it has any)."""
     at = stamp(event.timestamp)
+    uploads = uploads or {}
     return MessageRecord(message_id=str(event.originator_id), chat_id=str(event.chat_id),
                          sender=event.sender, content=event.content, created_at=at,
-                         updated_at=at, is_read=False, attachments=tuple(event.attachments))
+                         updated_at=at, is_read=False,
+                         attachments=tuple(uploads.get(upload) or Attachment(upload)
+                                           for upload in event.attachments))
 
 
 class InboxProjection(Projection[InboxView]):
@@ -105,12 +110,15 @@ class InboxProjection(Projection[InboxView]):
         posts = [Post(str(event.chat_id), str(event.originator_id), event.sender, event.content,
                       list(event.attachments), stamp(event.timestamp), tracking)
                  for event, tracking in run]
-        for (event, _), post, members in zip(run, posts, self.view.post_messages(posts)):
+        written = self.view.post_messages(posts)
+        # Read only for a run that attaches files, in the transaction writing it.
+        uploads = self.view.attachments([upload for post in posts for upload in post.attachments])
+        for (event, _), post, members in zip(run, posts, written):
             position = post.tracking.notification_id
             self._changed(Change(position, post.chat_id, MESSAGE_NEW,
                                  tuple(user for user, _ in members), message_id=post.message_id))
             if members:
-                self._local.posted[position] = (posted_record(event), dict(members))
+                self._local.posted[position] = (posted_record(event, uploads), dict(members))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -198,7 +206,8 @@ class InboxProjection(Projection[InboxView]):
     @process_event.register
     def upload_stored(self, event: Upload.Stored, tracking: Tracking) -> None:
         self.view.store_upload(str(event.originator_id), event.owner, event.content_type,
-                               event.sha256, event.has_thumbnail, tracking)
+                               event.sha256, event.has_thumbnail, event.name, event.size,
+                               tracking)
         self._changed(Change(tracking.notification_id))
 
     @process_event.register

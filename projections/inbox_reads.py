@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from domain.errors import MessageNotFoundError
+from domain.upload import kind_of
 
 CHAT_COLUMNS = (
     "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread,"
@@ -28,6 +29,20 @@ class ChatSummary:
     names: tuple[str, ...] = ()  # each member's registered name ("" for none), as `members`
 
 
+class Attachment(NamedTuple):
+    """An upload as a message shows it."""
+
+    upload_id: str
+    name: str = ""
+    content_type: str = "application/octet-stream"
+    size: int = 0
+    has_thumbnail: bool = False
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.has_thumbnail)
+
+
 @dataclass(frozen=True)
 class MessageRecord:
     message_id: str
@@ -39,13 +54,14 @@ class MessageRecord:
     is_read: bool
     edited_at: str = ""
     deleted: bool = False
-    attachments: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 class StoredFile(NamedTuple):
     content_type: str
     sha256: str
     has_thumbnail: bool
+    name: str = ""
 
 
 class InboxReads:
@@ -122,7 +138,8 @@ class InboxReads:
         """An upload its owner may read, and the members of the chats it is
         attached to (in a message not deleted, in a chat not deleted)."""
         with self._read() as c:
-            self._run(c, "SELECT u.content_type, u.sha256, u.has_thumbnail FROM inbox_uploads u"
+            self._run(c, "SELECT u.content_type, u.sha256, u.has_thumbnail, u.name"
+                         " FROM inbox_uploads u"
                          " WHERE u.upload_id = :upload AND (u.owner = :user OR EXISTS (SELECT 1"
                          " FROM inbox_attachments a JOIN inbox_chats c ON c.chat_id = a.chat_id"
                          " JOIN inbox_members m ON m.chat_id = a.chat_id"
@@ -131,7 +148,31 @@ class InboxReads:
             row = c.fetchone()
         if row is None:
             return None
-        return StoredFile(row["content_type"], row["sha256"], bool(row["has_thumbnail"]))
+        return StoredFile(row["content_type"], row["sha256"], bool(row["has_thumbnail"]),
+                          row["name"])
+
+    def attachments(self, upload_ids) -> dict[str, Attachment]:
+        """Uploads as messages show them, by id: no query when there are none.
+        Inside a batch of the projection, read in its transaction."""
+        if not upload_ids:
+            return {}
+        with self._read_here() as c:
+            return self._attachments(c, upload_ids)
+
+    def _attachments(self, c, upload_ids) -> dict[str, Attachment]:
+        ids = {f"u{n}": upload for n, upload in enumerate(dict.fromkeys(upload_ids))}
+        if not ids:
+            return {}
+        self._run(c, "SELECT upload_id, name, content_type, size, has_thumbnail"
+                     f" FROM inbox_uploads WHERE upload_id IN ({_names(ids)})", **ids)
+        return {row["upload_id"]: Attachment(row["upload_id"], row["name"], row["content_type"],
+                                             row["size"], bool(row["has_thumbnail"]))
+                for row in c.fetchall()}
+
+    def _uploads_of(self, c, rows) -> dict[str, Attachment]:
+        """The uploads attached to these message rows: a query only when some have any."""
+        return self._attachments(c, [upload for row in rows
+                                     for upload in row["attachments"].split()])
 
     def message(self, message_id: str, reader: str) -> MessageRecord | None:
         """The message, if `reader` is in its chat (and the chat not deleted)."""
@@ -143,7 +184,8 @@ class InboxReads:
             row = c.fetchone()
             if row is None:
                 return None
-            return _message(row, self._read_positions(c, row["chat_id"]))
+            return _message(row, self._read_positions(c, row["chat_id"]),
+                            self._uploads_of(c, [row]))
 
     def messages_by_id(self, message_ids: list[str]) -> tuple[dict[str, MessageRecord],
                                                              dict[str, dict[str, int]]]:
@@ -156,6 +198,7 @@ class InboxReads:
             self._run(c, f"SELECT * FROM inbox_messages WHERE message_id IN ({_names(ids)})",
                       **ids)
             rows = c.fetchall()
+            uploads = self._uploads_of(c, rows)
             chats = {f"c{n}": chat for n, chat in enumerate({row["chat_id"] for row in rows})}
             read: dict[str, dict[str, int]] = {chat: {} for chat in chats.values()}
             unread: dict[str, dict[str, int]] = {}
@@ -167,7 +210,8 @@ class InboxReads:
                     read[row["chat_id"]][row["user_id"]] = row["read_seq"]
                     if not row["deleted"]:
                         unread.setdefault(row["chat_id"], {})[row["user_id"]] = row["unread"]
-        return {row["message_id"]: _message(row, read[row["chat_id"]]) for row in rows}, unread
+        return {row["message_id"]: _message(row, read[row["chat_id"]], uploads)
+                for row in rows}, unread
 
     def total_unread(self, user_id: str) -> int:
         """What an app icon's badge shows."""
@@ -203,7 +247,8 @@ class InboxReads:
             self._run(c, sql, chat=chat_id, before=before_seq, limit=limit)
             rows = c.fetchall()[::-1]
             read = self._read_positions(c, chat_id)
-        return [_message(row, read) for row in rows]
+            uploads = self._uploads_of(c, rows)
+        return [_message(row, read, uploads) for row in rows]
 
     def _read_positions(self, c, chat_id: str) -> dict[str, int]:
         self._run(c, "SELECT user_id, read_seq FROM inbox_members WHERE chat_id = :chat",
@@ -224,12 +269,13 @@ def _summary(row, members: list[tuple[str, str]]) -> ChatSummary:
     )
 
 
-def _message(row, read_seq: dict[str, int]) -> MessageRecord:
+def _message(row, read_seq: dict[str, int], uploads: dict[str, Attachment]) -> MessageRecord:
     others = [seq for user, seq in read_seq.items() if user != row["sender"]]
     return MessageRecord(
         message_id=row["message_id"], chat_id=row["chat_id"], sender=row["sender"],
         content=row["content"], created_at=row["created_at"], updated_at=row["updated_at"],
         is_read=bool(others) and all(seq >= row["seq"] for seq in others),
         edited_at=row["edited_at"], deleted=bool(row["deleted"]),
-        attachments=tuple(row["attachments"].split()),
+        attachments=tuple(uploads.get(upload) or Attachment(upload)
+                          for upload in row["attachments"].split()),
     )

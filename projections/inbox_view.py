@@ -34,7 +34,8 @@ TABLES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS inbox_messages_by_id ON inbox_messages (message_id)",
     "CREATE TABLE IF NOT EXISTS inbox_uploads ("
     " upload_id TEXT PRIMARY KEY, owner TEXT NOT NULL, content_type TEXT NOT NULL,"
-    " sha256 TEXT NOT NULL, has_thumbnail INTEGER NOT NULL)",
+    " sha256 TEXT NOT NULL, has_thumbnail INTEGER NOT NULL, name TEXT NOT NULL DEFAULT '',"
+    " size BIGINT NOT NULL DEFAULT 0)",
     # Where each upload was sent: one upload may go to several chats.
     "CREATE TABLE IF NOT EXISTS inbox_attachments ("
     " upload_id TEXT NOT NULL, message_id TEXT NOT NULL, chat_id TEXT NOT NULL,"
@@ -223,12 +224,13 @@ class InboxView(InboxReads, ChangeLog, SQLView):
             return self._members(c, chat_id)
 
     def store_upload(self, upload_id: str, owner: str, content_type: str, sha256: str,
-                     has_thumbnail: bool, tracking: Tracking) -> None:
+                     has_thumbnail: bool, name: str, size: int, tracking: Tracking) -> None:
         with self._write(tracking) as c:
             self._run(c, "INSERT INTO inbox_uploads (upload_id, owner, content_type, sha256,"
-                         " has_thumbnail) VALUES (:upload, :owner, :type, :sha256, :thumbnail)"
-                         " ON CONFLICT DO NOTHING", upload=upload_id, owner=owner,
-                      type=content_type, sha256=sha256, thumbnail=int(has_thumbnail))
+                         " has_thumbnail, name, size) VALUES (:upload, :owner, :type, :sha256,"
+                         " :thumbnail, :name, :size) ON CONFLICT DO NOTHING", upload=upload_id,
+                      owner=owner, type=content_type, sha256=sha256,
+                      thumbnail=int(has_thumbnail), name=name, size=size)
 
     def _follow_last_message(self, c, chat_id: str) -> None:
         """lastest_message is the newest message that is not deleted."""

@@ -74,6 +74,11 @@ class SQLView:
     def _read(self):
         return self.datastore.transaction(commit=False)
 
+    def _read_here(self):
+        """Inside batch(), its cursor (which sees what the batch wrote); else a read."""
+        cursor = getattr(self._local(), "cursor", None)
+        return nullcontext(cursor) if cursor is not None else self._read()
+
     def skip(self, tracking: Tracking) -> None:
         with self._write(tracking):
             pass

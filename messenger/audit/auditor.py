@@ -60,8 +60,10 @@ class Auditor:
             self.on_read()
             stored = self._stored(link["notification_id"])
             if stored is not None:
-                yield {"seq": link["seq"], **describe(link["notification_id"],
-                                                      self._app.mapper.to_domain_event(stored))}
+                entry = describe(link["notification_id"], self._app.mapper.to_domain_event(stored))
+                if entry.get("attachments"):
+                    entry["files"] = self._files(entry["attachments"])
+                yield {"seq": link["seq"], **entry}
 
     def as_at(self, chat_id: str, moment: datetime) -> Iterator[dict]:
         """The chat as it stood at `moment`: first the chat, then each message
@@ -144,11 +146,24 @@ class Auditor:
                 message.update(sender=event.sender, content=event.content,
                                created_at=stamp(event.timestamp), deleted=False,
                                attachments=list(event.attachments))
+                if event.attachments:
+                    message["files"] = self._files(event.attachments)
             elif isinstance(event, Message.Edited):
                 message.update(content=event.content, edited_at=stamp(event.timestamp))
             elif isinstance(event, Message.Deleted):
                 message.update(deleted=True, deleted_by=event.by)
         return message
+
+    def _files(self, upload_ids) -> list[dict]:
+        """What each attached upload was, from its own event (uploads belong
+        to no chat, so they are not in the chat's chain)."""
+        files = []
+        for upload_id in upload_ids:
+            upload = self._app.repository.get(uuid.UUID(upload_id))
+            files.append({"upload_id": upload_id, "name": upload.name,
+                          "content_type": upload.content_type, "size": upload.size,
+                          "kind": upload.kind, "sha256": upload.sha256})
+        return files
 
     def _stored(self, notification_id: int):
         return stored_event(self._app.recorder, notification_id)

@@ -163,7 +163,8 @@ def _plain(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value)) if value else "none"
+        return ", ".join(json.dumps(item, ensure_ascii=False) if isinstance(item, dict)
+                         else str(item) for item in value) if value else "none"
     if value is None or value == "":
         return "-"
     return str(value)

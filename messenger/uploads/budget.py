@@ -4,9 +4,10 @@ that an image too costly to decode is refused before any of it is decoded."""
 from PIL import Image
 
 # Held per decoded pixel, by Pillow format (measured: tests/uploads/test_image_budget.py):
-# Pillow keeps most modes in 4 bytes a pixel; libheif decodes into buffers of
-# its own first (and an alpha plane apart), libwebp into three.
-BYTES_PER_PIXEL = {"JPEG": 4, "MPO": 4, "PNG": 4, "WEBP": 16, "HEIF": 10}
+# Pillow keeps most modes in 4 bytes a pixel, a GIF's first frame in one (its
+# palette index; 2 leaves room); libheif decodes into buffers of its own first
+# (and an alpha plane apart), libwebp into three.
+BYTES_PER_PIXEL = {"JPEG": 4, "MPO": 4, "PNG": 4, "WEBP": 16, "HEIF": 10, "GIF": 2}
 # With the tiles and the thumbnail on top, one upload stays under 100 MiB.
 BUDGET_BYTES = 88 * 2**20
 

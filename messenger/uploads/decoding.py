@@ -1,6 +1,6 @@
-"""A thread pool of its own for checking and storing uploads. Decoding an
-image takes up to a second and ~100 MiB: on the store's threads a few big
-pictures would hold up every other user's requests."""
+"""A thread pool of its own for checking and storing uploads, pictures and
+documents alike. Decoding an image takes up to a second and ~100 MiB: on the
+store's threads a few big pictures would hold up every other user's requests."""
 
 import asyncio
 import contextvars
@@ -26,7 +26,7 @@ class DecodePool:
 
     async def run(self, function, *args, **kwargs):
         if self._admitted >= self._capacity:
-            raise UploadError(503, "too many images are being processed: try again shortly")
+            raise UploadError(503, "too many uploads are being processed: try again shortly")
         self._admitted += 1
         try:
             # In the caller's context, so what it logs carries the request's id.

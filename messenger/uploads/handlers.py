@@ -1,8 +1,10 @@
 """POST /api/v1/uploads and GET /api/v1/files/{upload_id}, for clients
-holding a user's JWT (as a bearer token or ?token=)."""
+holding a user's JWT (as a bearer token or ?token=). Any type of file may be
+uploaded; pictures are shown inline, every other file only downloaded."""
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import tornado.web
 from tornado import httputil
@@ -14,14 +16,20 @@ from messenger.store.commands import Commands
 from messenger.uploads.decoding import DecodePool
 from messenger.uploads.files import FileStorage
 from messenger.uploads.images import MAX_PIXELS
-from messenger.uploads.intake import UploadError, accept
+from messenger.uploads.intake import UploadError, accept, default_name
+from messenger.uploads.names import content_disposition
+from messenger.uploads.sniffing import TEXT
 
 # Room for multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 CACHE_FOREVER = "private, max-age=31536000, immutable"  # a file id's bytes never change
 
-# (content_type, sha256, has_thumbnail) when the user may read the upload, else None.
-CanRead = Callable[[str, str], tuple[str, str, bool] | None]
+# The upload (projections.inbox_reads.StoredFile: content_type, sha256,
+# has_thumbnail, name) when the user may read it, else None.
+CanRead = Callable[[str, str], Any]
+# A document is never rendered in the server's origin, even by a client that
+# ignores `attachment`: an HTML or SVG file would run there with its cookies.
+DOCUMENT_POLICY = "default-src 'none'; sandbox"
 
 
 class UploadEndpoint(JsonErrors, QuietAboutQueries, tornado.web.RequestHandler):
@@ -62,10 +70,12 @@ class UploadHandler(AuthenticatedBody, UploadEndpoint):
     def _is_multipart(self) -> bool:
         return self.request.headers.get("Content-Type", "").startswith("multipart/form-data")
 
-    def _file(self) -> bytes:
-        body = self.body
+    def _file(self) -> tuple[bytes, str]:
+        """The file, and its name: the `filename` query parameter, or else a
+        form's file name."""
+        body, name = self.body, self.get_query_argument("filename", "")
         if not self._is_multipart():
-            return body
+            return body, name
         files: dict = {}
         try:
             httputil.parse_body_arguments(self.request.headers["Content-Type"], body, {}, files,
@@ -74,24 +84,26 @@ class UploadHandler(AuthenticatedBody, UploadEndpoint):
             raise tornado.web.HTTPError(400, reason=str(error)) from None
         if not files.get("file"):
             raise tornado.web.HTTPError(400, reason="the form has no 'file' field")
-        # The part's file name and content type are the client's word; ignored.
-        return files["file"][0].body
+        # The part's content type is the client's word: ignored (the bytes say).
+        part = files["file"][0]
+        return part.body, name or part.filename
 
     async def post(self) -> None:
-        data = self._file()
+        data, name = self._file()
         self._chunks = []  # the body's memory is freed before decoding
         try:
             # Never on the store's threads: see DecodePool.
-            accepted = await self.decoding.run(accept, data, self.max_bytes, self.storage,
+            accepted = await self.decoding.run(accept, data, self.max_bytes, self.storage, name,
                                                max_pixels=self.max_pixels)
         except UploadError as error:
             raise tornado.web.HTTPError(error.status, reason=error.message) from None
         saved = await self.commands.run(None, self.app.record_upload, self.identity.user_id,
                                         accepted.content_type, accepted.size, accepted.sha256,
-                                        accepted.has_thumbnail)
+                                        accepted.has_thumbnail, accepted.name)
         self.set_status(201)
-        self.finish({"upload_id": str(saved.id), "content_type": accepted.content_type,
-                     "size": accepted.size, "has_thumbnail": accepted.has_thumbnail})
+        self.finish({"upload_id": str(saved.id), "name": accepted.name,
+                     "content_type": accepted.content_type, "size": accepted.size,
+                     "kind": accepted.kind, "has_thumbnail": accepted.has_thumbnail})
 
 
 class FileHandler(UploadEndpoint):
@@ -105,12 +117,18 @@ class FileHandler(UploadEndpoint):
         readable = await self.commands.query(self.can_read, self.identity.user_id, upload_id)
         if readable is None:
             raise not_found
-        content_type, sha256, has_thumbnail = readable
-        key = sha256
+        content_type, key = readable.content_type, readable.sha256
         if self.get_query_argument("thumbnail", "0") in ("1", "true"):
-            if not has_thumbnail:
+            if not readable.has_thumbnail:  # a document: there is only the file itself
                 raise tornado.web.HTTPError(404, reason="this file has no thumbnail")
-            content_type, key = "image/jpeg", sha256 + ".thumb"
+            content_type, key = "image/jpeg", readable.sha256 + ".thumb"
+        elif readable.has_thumbnail:  # a picture: shown where it is opened
+            self.set_header("Content-Disposition", content_disposition(
+                "inline", readable.name or default_name(content_type, True)))
+        else:  # a document: saved, never rendered
+            self.set_header("Content-Disposition", content_disposition(
+                "attachment", readable.name or default_name(content_type, False)))
+            self.set_header("Content-Security-Policy", DOCUMENT_POLICY)
         self.set_header("Cache-Control", CACHE_FOREVER)
         self.set_header("X-Content-Type-Options", "nosniff")
         # The storage key names exactly these bytes; a revalidation that
@@ -121,7 +139,9 @@ class FileHandler(UploadEndpoint):
             self.finish()
             return
         data = await self.commands.query(self.storage.get, key)
-        self.set_header("Content-Type", content_type)
+        # Text is typed only once it is known to be UTF-8 (sniffing.py).
+        self.set_header("Content-Type", content_type + ("; charset=utf-8"
+                                                        if content_type == TEXT else ""))
         self.finish(data)
 
 
@@ -129,7 +149,7 @@ def routes(tokens: Tokens, commands: Commands, app: Messenger, storage: FileStor
            max_bytes: int, can_read: CanRead, *, decoding: DecodePool,
            max_pixels: int = MAX_PIXELS) -> list:
     """The upload endpoints' routes, for the server's tornado.web.Application.
-    Uploads are checked and stored on `decoding`, images of more than max_pixels refused."""
+    Uploads are checked and stored on `decoding`, pictures of more than max_pixels refused."""
     kwargs = dict(tokens=tokens, commands=commands, app=app, storage=storage,
                   max_bytes=max_bytes, can_read=can_read,
                   decoding=decoding, max_pixels=max_pixels)

@@ -1,4 +1,4 @@
-"""What kind of image some bytes are, and a small JPEG of them."""
+"""What kind of picture some bytes are, and a small JPEG of them."""
 
 import io
 
@@ -13,11 +13,11 @@ except ImportError:
 else:
     register_heif_opener()
 
-JPEG, PNG, WEBP, HEIC = "image/jpeg", "image/png", "image/webp", "image/heic"
+JPEG, PNG, WEBP, HEIC, GIF = "image/jpeg", "image/png", "image/webp", "image/heic", "image/gif"
 
 # Pillow's format name for each content type we accept; opening with only that
 # format stops a file sniffed as one type being decoded as another.
-PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIC: "HEIF"}
+PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIC: "HEIF", GIF: "GIF"}
 
 HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"heif", b"mif1", b"msf1"}
 # AVIF files also list mif1/msf1; we do not claim them as HEIC.
@@ -40,6 +40,8 @@ def sniff(data: bytes) -> str | None:
         return PNG
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return WEBP
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
     if _heic_brands(data) & HEIC_BRANDS and not _heic_brands(data) & AVIF_BRANDS:
         return HEIC
     return None

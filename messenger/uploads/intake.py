@@ -1,9 +1,10 @@
-"""Checks an uploaded file and puts it, and its thumbnail, into storage."""
+"""Checks an uploaded file and puts it, and a picture's thumbnail, into storage."""
 
 import hashlib
 from dataclasses import dataclass
 
-from messenger.uploads import images
+from domain.upload import kind_of
+from messenger.uploads import images, names, sniffing
 from messenger.uploads.files import FileStorage
 
 
@@ -20,24 +21,33 @@ class Accepted:
     size: int
     sha256: str
     has_thumbnail: bool
+    name: str
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.has_thumbnail)
 
 
-def accept(data: bytes, max_bytes: int, storage: FileStorage, thumbnail_px: int = 320,
-           max_pixels: int = images.MAX_PIXELS) -> Accepted:
-    """Blocking (decodes and writes files): run it on the DecodePool."""
+def accept(data: bytes, max_bytes: int, storage: FileStorage, name: str = "",
+           thumbnail_px: int = 320, max_pixels: int = images.MAX_PIXELS) -> Accepted:
+    """Any type of file up to max_bytes; a picture this server decodes gets a
+    thumbnail. Blocking (decodes and writes files): run it on the DecodePool."""
     if not data:
         raise UploadError(400, "the upload is empty")
     if len(data) > max_bytes:
         raise UploadError(413, f"the upload is larger than {max_bytes} bytes")
-    content_type = images.sniff(data)
-    if content_type is None:
-        raise UploadError(415, "only JPEG, PNG, WebP and HEIC images are accepted")
-    try:
-        thumb = images.thumbnail(data, thumbnail_px, max_pixels)
-    except images.TooManyPixelsError as error:
-        raise UploadError(413, str(error)) from None
-    if thumb is None and images.decodable(content_type):
-        raise UploadError(400, "not a valid image")
+    content_type = sniffing.sniff(data)
+    thumb = None
+    if images.decodable(content_type):
+        try:
+            thumb = images.thumbnail(data, thumbnail_px, max_pixels)
+        except images.TooManyPixelsError as error:
+            raise UploadError(413, str(error)) from None
+        if thumb is None:
+            # Begins like a picture, does not decode as one: kept as a file
+            # of no known type, never shown as a picture.
+            content_type = sniffing.OCTET_STREAM
+    name = names.clean(name) or default_name(content_type, thumb is not None)
     sha256 = hashlib.sha256(data).hexdigest()
     # Content-addressed: bytes already stored are not written again. The
     # thumbnail goes first so a stored original always has its thumbnail.
@@ -45,4 +55,9 @@ def accept(data: bytes, max_bytes: int, storage: FileStorage, thumbnail_px: int 
         storage.put(sha256 + ".thumb", thumb)
     if not storage.exists(sha256):
         storage.put(sha256, data)
-    return Accepted(content_type, len(data), sha256, thumb is not None)
+    return Accepted(content_type, len(data), sha256, thumb is not None, name)
+
+
+def default_name(content_type: str, picture: bool) -> str:
+    """For a file its client did not name (or named only with a path)."""
+    return ("image" if picture else "file") + sniffing.EXTENSIONS.get(content_type, "")

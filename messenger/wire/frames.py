@@ -5,6 +5,7 @@ is only ever called through Commands.query."""
 from domain.errors import ChatNotFoundError, MessageNotFoundError
 from messenger.wire import protocol, shapes
 from projections.changes import CHAT, MESSAGE_EDITED, READ, Change
+from projections.inbox import posted_record
 from projections.inbox_reads import ChatSummary, MessageRecord
 from projections.inbox_view import InboxView
 
@@ -74,6 +75,12 @@ class Frames:
         if version == 1:
             return self.after_message(user_id, message.chat_id)
         return [shapes.message_frame(kind, message)]
+
+    def posted_with_files(self, event) -> dict:
+        """Version 2's reply to a message just stored with attachments: the
+        event, with each upload's name, type and size from the view."""
+        return shapes.message_frame("message_new",
+                                    posted_record(event, self._view.attachments(event.attachments)))
 
     def unread_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
         if version == 1:

@@ -3,7 +3,7 @@ field (with fields added, never removed), version 2 in deltas."""
 
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from messenger.wire.protocol import encode
-from projections.inbox_reads import ChatSummary, MessageRecord
+from projections.inbox_reads import Attachment, ChatSummary, MessageRecord
 
 # --- the seed's shapes ---------------------------------------------------------
 
@@ -73,10 +73,16 @@ def _message_news(message: MessageRecord) -> dict:
     return {
         "edited_at": message.edited_at or None,
         "deleted": message.deleted,
-        "attachments": [{"upload_id": upload, "url": f"/api/v1/files/{upload}",
-                         "thumbnail_url": f"/api/v1/files/{upload}?thumbnail=1"}
-                        for upload in message.attachments],
+        "attachments": [attachment_json(attachment) for attachment in message.attachments],
     }
+
+
+def attachment_json(attachment: Attachment) -> dict:
+    url = f"/api/v1/files/{attachment.upload_id}"
+    return {"upload_id": attachment.upload_id, "url": url,
+            "thumbnail_url": url + "?thumbnail=1" if attachment.has_thumbnail else None,
+            "name": attachment.name, "content_type": attachment.content_type,
+            "size": attachment.size, "kind": attachment.kind}
 
 
 def chat_list_frame(chats: list[ChatSummary], whole: str = "",

@@ -193,6 +193,8 @@ class Session:
                                             content, sender_fio or connection.user_name,
                                             source_key, attachments)
                 if saved.events:  # stored now: the reply is what it wrote
+                    if version == 2 and saved.events[-1].attachments:  # and what it attached
+                        return [await query(self._frames.posted_with_files, saved.events[-1])]
                     if version == 2:
                         return [shapes.message_frame("message_new",
                                                      posted_record(saved.events[-1]))]

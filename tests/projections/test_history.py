@@ -79,13 +79,18 @@ def test_a_reader_sees_a_message_only_in_their_own_chats(app, view):
 
 def test_a_file_is_readable_by_its_owner_and_the_members_of_chats_it_was_sent_to(app, view):
     chat_id = app.create_chat("anna", ["boris"], "").id
-    upload = app.record_upload("anna", "image/jpeg", 2048, "ef" * 32, has_thumbnail=True).id
+    upload = app.record_upload("anna", "application/pdf", 2048, "ef" * 32, has_thumbnail=False,
+                               name="Прайс-лист.pdf").id
     file = str(upload)
-    assert view.readable_file("anna", file) == ("image/jpeg", "ef" * 32, True)
+    stored = ("application/pdf", "ef" * 32, False, "Прайс-лист.pdf")
+    assert view.readable_file("anna", file) == stored
     assert view.readable_file("boris", file) is None  # not sent yet
     message_id = app.post_message(chat_id, "anna", "Прайс", attachments=(upload,)).id
-    assert view.messages(str(chat_id))[0].attachments == (file,)
-    assert view.readable_file("boris", file) == ("image/jpeg", "ef" * 32, True)
+    [attachment] = view.messages(str(chat_id))[0].attachments
+    assert attachment == (file, "Прайс-лист.pdf", "application/pdf", 2048, False)
+    assert attachment.kind == "document"
+    assert view.message(str(message_id), "boris").attachments == (attachment,)
+    assert view.readable_file("boris", file) == stored
     assert view.readable_file("vera", file) is None
     app.delete_message("anna", message_id)
     assert view.readable_file("boris", file) is None

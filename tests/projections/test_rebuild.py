@@ -4,9 +4,20 @@ are taken in before the next write lands on top of them."""
 
 from domain.application import Messenger
 from domain.chat import Chat
+from domain.upload import Upload
 from messenger.store.settings import persistence_env
 
 USERS = ("anna", "boris", "vera", "gleb")
+
+
+def an_upload_stored_before_names_were_kept(app):
+    """An Upload.Stored event as an earlier version stored it: without `name`."""
+    upload = Upload(owner="vera", content_type="image/png", size=80, sha256="bb" * 32,
+                    has_thumbnail=True)
+    [stored] = upload.collect_events()
+    del vars(stored)["name"]
+    app.events.put([stored])
+    return upload.id
 
 
 def a_day_at_the_salon(app) -> str:
@@ -14,8 +25,13 @@ def a_day_at_the_salon(app) -> str:
     app.register_user("anna", "Анна Петрова")
     direct = app.create_chat("anna", ["boris"], "").id
     group = app.create_chat("anna", ["boris", "vera"], "Салон").id
-    upload = app.record_upload("vera", "image/jpeg", 100, "aa" * 32, has_thumbnail=True).id
-    first = app.post_message(group, "vera", "Фото витрины", attachments=(upload,)).id
+    upload = app.record_upload("vera", "image/jpeg", 100, "aa" * 32, has_thumbnail=True,
+                               name="витрина.jpg").id
+    price_list = app.record_upload("vera", "application/pdf", 5000, "cc" * 32,
+                                   has_thumbnail=False, name="Прайс-лист.pdf").id
+    older = an_upload_stored_before_names_were_kept(app)
+    first = app.post_message(group, "vera", "Фото витрины",
+                             attachments=(upload, price_list, older)).id
     second = app.post_message(group, "boris", "Красиво").id
     app.edit_message("boris", second, "Очень красиво")
     app.post_message(direct, "boris", "Ты завтра работаешь?")
@@ -47,6 +63,12 @@ def everything(view, upload: str) -> dict:
 def test_a_rebuild_from_the_events_gives_the_same_view(app, view, database_url):
     upload = a_day_at_the_salon(app)
     before = everything(view, upload)
+    [shown] = [message for message in before["history"].values() if message
+               and message[0].attachments]
+    # Each file with its name and type, an older one without a name.
+    assert [(a.name, a.content_type, a.size, a.kind) for a in shown[0].attachments] == [
+        ("витрина.jpg", "image/jpeg", 100, "image"),
+        ("Прайс-лист.pdf", "application/pdf", 5000, "document"), ("", "image/png", 80, "image")]
     view.drop_tables()
     rebuilt = Messenger(persistence_env(database_url))  # makes the view's tables afresh
     try:

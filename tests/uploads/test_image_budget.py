@@ -207,6 +207,8 @@ def test_one_upload_costs_at_most_100_mib_whatever_the_image(tmp_path, hostile):
         "largest.webp": (saved(Image.new("RGBA", largest(2400, "WEBP"), flat), "WEBP",
                                lossless=True), 201),
         "large.webp": (saved(Image.new("RGBA", (3000, 3334), flat), "WEBP", lossless=True), 413),
+        # A GIF's budget is above the pixel cap: the cap is what holds it.
+        "largest.gif": (saved(Image.new("P", (6400, 6250), 3), "GIF", transparency=3), 201),
     }
     if images.decodable(images.HEIC):  # pillow-heif is installed
         cases["largest.heic"] = (saved(Image.new("RGBA", largest(3840, "HEIF"), flat), "HEIF",
@@ -215,7 +217,8 @@ def test_one_upload_costs_at_most_100_mib_whatever_the_image(tmp_path, hostile):
     for name, (data, _) in cases.items():
         picture, warm_up = tmp_path / name, tmp_path / ("small-" + name)
         picture.write_bytes(data)
-        fmt = {".png": "PNG", ".jpg": "JPEG", ".webp": "WEBP", ".heic": "HEIF"}[picture.suffix]
+        fmt = {".png": "PNG", ".jpg": "JPEG", ".webp": "WEBP", ".heic": "HEIF",
+               ".gif": "GIF"}[picture.suffix]
         warm_up.write_bytes(saved(Image.new("RGB", (64, 64)), fmt))
         run = subprocess.run([sys.executable, "-c", MEASURE, str(picture), str(warm_up),
                               str(tmp_path / "files")], capture_output=True, text=True,
