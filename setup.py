@@ -23,6 +23,7 @@ setup(
         "prometheus-client>=0.20",
         "orjson>=3.9",  # frames encoded and decoded in C: a fifth of the IOLoop's time was JSON
         "uvloop>=0.19",  # the event loop in C: Tornado runs on it unchanged
+        "regex>=2023.8",  # Unicode's emoji properties and grapheme clusters, for reactions
     ],
     extras_require={
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.

@@ -26,6 +26,8 @@ from domain.errors import (
 from domain.intervention import Intervention
 from domain.message import Message
 from domain.preferences import ChatPreferences
+from domain.reacting import ReactionUseCases
+from domain.reactions import Reactions
 from domain.reading import Reading
 from domain.saving import Saved, SavingApplication
 from domain.upload import Upload
@@ -34,11 +36,13 @@ from domain.user import User
 MAX_DEFAULT_NAME_CHARS = 200  # as a name given by a client
 
 
-class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
+class Messenger(MemberUseCases, ReactionUseCases, DeviceUseCases, SavingApplication):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
-    snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50}
-    uncached = (Message,)  # one per message sent: they would push the chats out
+    snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50,
+                              Reactions: 50}
+    # One per message sent (or reacted to), seldom read again: they would push the chats out.
+    uncached = (Message, Reactions)
 
     @property
     def support_user(self) -> str:
@@ -112,9 +116,11 @@ class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
         return self._change_chat(chat_id, lambda chat: chat.delete(by))
 
     def post_message(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
-                     source_key: str = "", attachments: tuple[UUID, ...] = ()) -> Saved:
+                     source_key: str = "", attachments: tuple[UUID, ...] = (),
+                     reply_to: UUID | None = None) -> Saved:
         """A message with a source_key (its id elsewhere) is posted once,
-        however often it is delivered. Attachments are the sender's own uploads."""
+        however often it is delivered. Attachments are the sender's own uploads;
+        `reply_to`: a message of the same chat, not deleted."""
 
         def posting():
             if source_key and self._exists(Message.create_id(source_key)):
@@ -126,10 +132,12 @@ class Messenger(MemberUseCases, DeviceUseCases, SavingApplication):
             chat.check_can_post(sender)
             for upload_id in attachments:
                 self._check_own_upload(sender, upload_id)
+            if reply_to is not None and self._message(reply_to, sender).chat_id != chat_id:
+                raise MessageNotFoundError(reply_to)
             message = Message(chat_id=chat_id, sender=sender, content=content,
                               sender_name=sender_name, source_key=source_key,
                               attachments=tuple(str(upload) for upload in attachments),
-                              generation=chat.generation)
+                              generation=chat.generation, reply_to=reply_to)
             return message.id, [message]
 
         return self._save(posting)

@@ -50,5 +50,9 @@ class SystemIdentityError(MessengerError):
     connect, be registered, or be made a member of a chat by anyone."""
 
 
+class TooManyReactionsError(MessengerError):
+    """One user would put more different emoji on a message than allowed."""
+
+
 class DuplicateSourceError(MessengerError):
     """An outside id (a booking event_id) was already used for something else."""

@@ -1,5 +1,5 @@
 """Deterministic ids for things that must exist once: a user, the direct chat
-of two users, a user's system chats, a member's read position."""
+of two users, a user's system chats, a member's read position and reactions."""
 
 from uuid import UUID, uuid5
 
@@ -27,6 +27,10 @@ def message_id(source_key: str) -> UUID:
     """A message that stands for something outside (a booking event, a Telegram
     message) gets the same id however often it is delivered."""
     return uuid5(NAMESPACE, f"message\x1f{source_key}")
+
+
+def reactions_id(message_id: UUID, user: str) -> UUID:
+    return uuid5(NAMESPACE, f"reactions\x1f{message_id}\x1f{user}")
 
 
 def device_id(platform: str, token: str) -> UUID:

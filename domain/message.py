@@ -16,7 +16,8 @@ class Message(Aggregate):
 
     @event("Posted")
     def __init__(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
-                 source_key: str = "", attachments: tuple[str, ...] = (), generation: int = 0):
+                 source_key: str = "", attachments: tuple[str, ...] = (), generation: int = 0,
+                 reply_to: UUID | None = None):
         self.chat_id = chat_id
         self.sender = sender
         self.sender_name = sender_name
@@ -24,6 +25,7 @@ class Message(Aggregate):
         self.source_key = source_key
         self.attachments = list(attachments)
         self.generation = generation  # of the chat: a reopened chat does not have it
+        self.reply_to = reply_to  # a message of the same chat
         self.is_deleted = False
 
     def edit(self, by: str, content: str) -> None:

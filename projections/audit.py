@@ -10,6 +10,7 @@ from domain.chat import Chat
 from domain.intervention import Intervention
 from domain.message import Message
 from domain.preferences import ChatPreferences
+from domain.reactions import Reactions
 from domain.reading import Reading
 from projections.audit_view import AuditView
 
@@ -17,7 +18,7 @@ from projections.audit_view import AuditView
 def chat_of(event) -> str | None:
     if isinstance(event, Chat.Event):
         return str(event.originator_id)
-    if isinstance(event, (Message.Event, Reading.Event, ChatPreferences.Event)):
+    if isinstance(event, (Message.Event, Reading.Event, ChatPreferences.Event, Reactions.Event)):
         return str(event.chat_id)
     if isinstance(event, Intervention.EventSkipped) and event.chat_id is not None:
         return str(event.chat_id)  # the chat of the event an operator skipped

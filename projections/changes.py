@@ -14,6 +14,7 @@ MESSAGE_NEW = "message_new"
 MESSAGE_EDITED = "message_edited"
 MESSAGE_DELETED = "message_deleted"
 READ = "read"  # a member read up to a message
+REACTIONS = "reactions"  # a message's reactions changed
 
 # Live delivery is for the present: a process further behind than this many
 # events has lost its clients' attention anyway (they resync when they reconnect).

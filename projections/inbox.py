@@ -15,12 +15,14 @@ from eventsourcing.projection import Projection
 from domain.chat import Chat
 from domain.message import Message
 from domain.preferences import ChatPreferences
+from domain.reactions import Reactions
 from domain.reading import Reading
 from domain.upload import Upload
 from domain.user import User
 from projections.changes import (
-    CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, READ, Change, Committed)
+    CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, REACTIONS, READ, Change, Committed)
 from projections.inbox_reads import Attachment, MessageRecord
+from projections.inbox_replies import ReplyTo
 from projections.inbox_view import InboxView, Post
 
 
@@ -45,18 +47,26 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def posted_record(event: Message.Posted,
-                  uploads: dict[str, Attachment] | None = None) -> MessageRecord:
+def replied_to(event: Message.Posted) -> str:
+    """The id of the message it replies to, or "" (as stored before replies were)."""
+    reply_to = getattr(event, "reply_to", None)
+    return str(reply_to) if reply_to else ""
+
+
+def posted_record(event: Message.Posted, uploads: dict[str, Attachment] | None = None,
+                  reply_to: ReplyTo | None = None) -> MessageRecord:
     """The message as messages_posted writes it: for the sender's reply,
     without reading back what its own transaction wrote (`uploads`: its
-    attachments, from InboxView.attachments, when it has any)."""
+    attachments, from InboxView.attachments, when it has any; `reply_to`: the
+    original, if it replies to one, as that transaction read it)."""
     at = stamp(event.timestamp)
     uploads = uploads or {}
     return MessageRecord(message_id=str(event.originator_id), chat_id=str(event.chat_id),
                          sender=event.sender, content=event.content, created_at=at,
                          updated_at=at, is_read=False,
                          attachments=tuple(uploads.get(upload) or Attachment(upload)
-                                           for upload in event.attachments))
+                                           for upload in event.attachments),
+                         reply_to=reply_to)
 
 
 class InboxProjection(Projection[InboxView]):
@@ -108,17 +118,21 @@ class InboxProjection(Projection[InboxView]):
     def messages_posted(self, run: list[tuple[Message.Posted, Tracking]]) -> None:
         """Messages in a row are written together (on PostgreSQL, one round trip)."""
         posts = [Post(str(event.chat_id), str(event.originator_id), event.sender, event.content,
-                      list(event.attachments), stamp(event.timestamp), tracking)
+                      list(event.attachments), stamp(event.timestamp), tracking,
+                      replied_to(event))
                  for event, tracking in run]
         written = self.view.post_messages(posts)
-        # Read only for a run that attaches files, in the transaction writing it.
+        # Read only for a run that attaches files or replies, in the transaction writing it.
         uploads = self.view.attachments([upload for post in posts for upload in post.attachments])
+        replies = [post.reply_to for post in posts if post.reply_to]
+        originals = self.view.originals(replies, run[-1][1]) if replies else {}
         for (event, _), post, members in zip(run, posts, written):
             position = post.tracking.notification_id
             self._changed(Change(position, post.chat_id, MESSAGE_NEW,
                                  tuple(user for user, _ in members), message_id=post.message_id))
             if members:
-                self._local.posted[position] = (posted_record(event, uploads), dict(members))
+                self._local.posted[position] = (
+                    posted_record(event, uploads, originals.get(post.reply_to)), dict(members))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -153,6 +167,7 @@ class InboxProjection(Projection[InboxView]):
     def chat_deleted(self, event: Chat.Deleted, tracking: Tracking) -> None:
         chat_id = str(event.originator_id)
         members = self.view.delete_chat(chat_id, tracking)
+        self.view.forget_reactions(tracking, chat_id=chat_id)
         self._changed(Change(tracking.notification_id, chat_id, CHAT, removed=tuple(members)))
 
     @process_event.register
@@ -193,8 +208,24 @@ class InboxProjection(Projection[InboxView]):
     def message_deleted(self, event: Message.Deleted, tracking: Tracking) -> None:
         chat_id, message_id = str(event.chat_id), str(event.originator_id)
         members = self.view.delete_message(chat_id, message_id, stamp(event.timestamp), tracking)
+        self.view.forget_reactions(tracking, message_id=message_id)
         self._changed(Change(tracking.notification_id, chat_id, MESSAGE_DELETED, tuple(members),
                              message_id=message_id))
+
+    @process_event.register
+    def reaction_added(self, event: Reactions.Added, tracking: Tracking) -> None:
+        self._reactions_changed(event, self.view.add_reaction, tracking)
+
+    @process_event.register
+    def reaction_removed(self, event: Reactions.Removed, tracking: Tracking) -> None:
+        self._reactions_changed(event, self.view.remove_reaction, tracking)
+
+    def _reactions_changed(self, event, write, tracking: Tracking) -> None:
+        """No unread count moves, and no push: members are told the new reactions."""
+        message_id = str(event.message_id)
+        members = write(message_id, event.user_id, event.emoji, tracking)
+        self._changed(Change(tracking.notification_id, str(event.chat_id), REACTIONS,
+                             tuple(members), message_id=message_id))
 
     @process_event.register
     def read_advanced(self, event: Reading.Advanced, tracking: Tracking) -> None:

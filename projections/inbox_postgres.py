@@ -1,5 +1,6 @@
 from projections.inbox_view import InboxView, Post
 from projections.sql_view import PostgresView, storable
+from projections.view_schema import RebuiltWhenChanged
 
 # The event recorder NOTIFYs this channel in every inserting transaction, and
 # the inbox is written in that transaction: a listener woken by it finds the
@@ -13,8 +14,8 @@ POST_MESSAGE = (
     " last_message = %(content)s, updated_at = %(at)s, activity = %(activity)s"
     " WHERE chat_id = %(chat)s AND deleted = 0 RETURNING last_seq),"
     " message AS (INSERT INTO inbox_messages (chat_id, seq, message_id, sender, content,"
-    " created_at, updated_at, attachments) SELECT %(chat)s, last_seq, %(message)s, %(sender)s,"
-    " %(content)s, %(at)s, %(at)s, %(attachments)s FROM chat)"
+    " created_at, updated_at, attachments, reply_to) SELECT %(chat)s, last_seq, %(message)s,"
+    " %(sender)s, %(content)s, %(at)s, %(at)s, %(attachments)s, %(reply_to)s FROM chat)"
     " UPDATE inbox_members m SET"
     " unread = CASE WHEN m.user_id = %(sender)s THEN 0 ELSE m.unread + 1 END,"
     " read_seq = CASE WHEN m.user_id = %(sender)s THEN chat.last_seq ELSE m.read_seq END"
@@ -22,7 +23,7 @@ POST_MESSAGE = (
 )
 
 
-class PostgresInboxView(PostgresView, InboxView):
+class PostgresInboxView(RebuiltWhenChanged, PostgresView, InboxView):
     def post_messages(self, posts: list[Post]) -> list[list[tuple[str, int]]]:
         """One statement per message, all sent before any answer is read:
         a batch of messages costs one round trip, not three per message."""
@@ -49,5 +50,5 @@ class PostgresInboxView(PostgresView, InboxView):
         cursor.execute(POST_MESSAGE, storable(
             {"chat": post.chat_id, "message": post.message_id, "sender": post.sender,
              "content": post.content, "at": post.at, "activity": post.tracking.notification_id,
-             "attachments": " ".join(post.attachments)}))
+             "attachments": " ".join(post.attachments), "reply_to": post.reply_to}))
         return cursor

@@ -7,6 +7,8 @@ from typing import NamedTuple
 
 from domain.errors import MessageNotFoundError
 from domain.upload import kind_of
+from projections.inbox_reactions import Reaction
+from projections.inbox_replies import MESSAGE_ROWS, ReplyTo, reply_of
 
 CHAT_COLUMNS = (
     "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread,"
@@ -55,6 +57,8 @@ class MessageRecord:
     edited_at: str = ""
     deleted: bool = False
     attachments: tuple[Attachment, ...] = ()
+    reply_to: ReplyTo | None = None
+    reactions: tuple[Reaction, ...] = ()  # in the order each emoji was first used
 
 
 class StoredFile(NamedTuple):
@@ -177,7 +181,7 @@ class InboxReads:
     def message(self, message_id: str, reader: str) -> MessageRecord | None:
         """The message, if `reader` is in its chat (and the chat not deleted)."""
         with self._read() as c:
-            self._run(c, "SELECT m.* FROM inbox_messages m JOIN inbox_members me"
+            self._run(c, f"{MESSAGE_ROWS} JOIN inbox_members me"
                          " ON me.chat_id = m.chat_id AND me.user_id = :reader"
                          " JOIN inbox_chats c ON c.chat_id = m.chat_id AND c.deleted = 0"
                          " WHERE m.message_id = :message", message=message_id, reader=reader)
@@ -185,7 +189,7 @@ class InboxReads:
             if row is None:
                 return None
             return _message(row, self._read_positions(c, row["chat_id"]),
-                            self._uploads_of(c, [row]))
+                            self._uploads_of(c, [row]), self._reactions_of(c, [row]))
 
     def messages_by_id(self, message_ids: list[str]) -> tuple[dict[str, MessageRecord],
                                                              dict[str, dict[str, int]]]:
@@ -195,10 +199,9 @@ class InboxReads:
             return {}, {}
         with self._read() as c:
             ids = {f"m{n}": message_id for n, message_id in enumerate(message_ids)}
-            self._run(c, f"SELECT * FROM inbox_messages WHERE message_id IN ({_names(ids)})",
-                      **ids)
+            self._run(c, f"{MESSAGE_ROWS} WHERE m.message_id IN ({_names(ids)})", **ids)
             rows = c.fetchall()
-            uploads = self._uploads_of(c, rows)
+            uploads, reactions = self._uploads_of(c, rows), self._reactions_of(c, rows)
             chats = {f"c{n}": chat for n, chat in enumerate({row["chat_id"] for row in rows})}
             read: dict[str, dict[str, int]] = {chat: {} for chat in chats.values()}
             unread: dict[str, dict[str, int]] = {}
@@ -210,7 +213,7 @@ class InboxReads:
                     read[row["chat_id"]][row["user_id"]] = row["read_seq"]
                     if not row["deleted"]:
                         unread.setdefault(row["chat_id"], {})[row["user_id"]] = row["unread"]
-        return {row["message_id"]: _message(row, read[row["chat_id"]], uploads)
+        return {row["message_id"]: _message(row, read[row["chat_id"]], uploads, reactions)
                 for row in rows}, unread
 
     def total_unread(self, user_id: str) -> int:
@@ -240,15 +243,15 @@ class InboxReads:
                 if row is None:
                     raise MessageNotFoundError(before)
                 before_seq = row["seq"]
-            sql = "SELECT * FROM inbox_messages WHERE chat_id = :chat"
+            sql = f"{MESSAGE_ROWS} WHERE m.chat_id = :chat"
             if before_seq is not None:
-                sql += " AND seq < :before"
-            sql += " ORDER BY seq DESC" + (" LIMIT :limit" if limit is not None else "")
+                sql += " AND m.seq < :before"
+            sql += " ORDER BY m.seq DESC" + (" LIMIT :limit" if limit is not None else "")
             self._run(c, sql, chat=chat_id, before=before_seq, limit=limit)
             rows = c.fetchall()[::-1]
             read = self._read_positions(c, chat_id)
-            uploads = self._uploads_of(c, rows)
-        return [_message(row, read, uploads) for row in rows]
+            uploads, reactions = self._uploads_of(c, rows), self._reactions_of(c, rows)
+        return [_message(row, read, uploads, reactions) for row in rows]
 
     def _read_positions(self, c, chat_id: str) -> dict[str, int]:
         self._run(c, "SELECT user_id, read_seq FROM inbox_members WHERE chat_id = :chat",
@@ -269,7 +272,10 @@ def _summary(row, members: list[tuple[str, str]]) -> ChatSummary:
     )
 
 
-def _message(row, read_seq: dict[str, int], uploads: dict[str, Attachment]) -> MessageRecord:
+def _message(row, read_seq: dict[str, int], uploads: dict[str, Attachment],
+             reactions: dict[str, tuple[Reaction, ...]]) -> MessageRecord:
+    """From a row of MESSAGE_ROWS; `uploads` and `reactions`: from _uploads_of
+    and _reactions_of, by upload and message id."""
     others = [seq for user, seq in read_seq.items() if user != row["sender"]]
     return MessageRecord(
         message_id=row["message_id"], chat_id=row["chat_id"], sender=row["sender"],
@@ -278,4 +284,5 @@ def _message(row, read_seq: dict[str, int], uploads: dict[str, Attachment]) -> M
         edited_at=row["edited_at"], deleted=bool(row["deleted"]),
         attachments=tuple(uploads.get(upload) or Attachment(upload)
                           for upload in row["attachments"].split()),
+        reply_to=reply_of(row), reactions=reactions.get(row["message_id"], ()),
     )

@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from eventsourcing.persistence import Tracking
 
-from projections import changes
+from projections import changes, inbox_reactions
 from projections.changes import ChangeLog
+from projections.inbox_reactions import InboxReactions
 from projections.inbox_reads import InboxReads
+from projections.inbox_replies import InboxReplies
 from projections.sql_view import SQLView
 
 TABLES = (
@@ -30,6 +32,7 @@ TABLES = (
     " sender TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL,"
     " updated_at TEXT NOT NULL, edited_at TEXT NOT NULL DEFAULT '',"
     " deleted INTEGER NOT NULL DEFAULT 0, attachments TEXT NOT NULL DEFAULT '',"
+    " reply_to TEXT NOT NULL DEFAULT '', reactions INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY (chat_id, seq))",
     "CREATE UNIQUE INDEX IF NOT EXISTS inbox_messages_by_id ON inbox_messages (message_id)",
     "CREATE TABLE IF NOT EXISTS inbox_uploads ("
@@ -41,9 +44,10 @@ TABLES = (
     " upload_id TEXT NOT NULL, message_id TEXT NOT NULL, chat_id TEXT NOT NULL,"
     " PRIMARY KEY (upload_id, message_id))",
     *changes.TABLES,
+    *inbox_reactions.TABLES,
 )
 TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads",
-               "inbox_attachments", *changes.TABLE_NAMES)
+               "inbox_attachments", *changes.TABLE_NAMES, *inbox_reactions.TABLE_NAMES)
 
 # Unread recounted from the messages after a member's read position: the
 # definition itself, so it cannot drift.
@@ -64,9 +68,10 @@ class Post(NamedTuple):
     attachments: list[str]
     at: str
     tracking: Tracking
+    reply_to: str = ""  # the id of the message it replies to
 
 
-class InboxView(InboxReads, ChangeLog, SQLView):
+class InboxView(InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
     TABLES = TABLES
     TABLE_NAMES = TABLE_NAMES
 
@@ -116,7 +121,8 @@ class InboxView(InboxReads, ChangeLog, SQLView):
             return self._members(c, chat_id)
 
     def post_message(self, chat_id: str, message_id: str, sender: str, content: str,
-                     attachments: list[str], at: str, tracking: Tracking) -> list[tuple[str, int]]:
+                     attachments: list[str], at: str, tracking: Tracking,
+                     reply_to: str = "") -> list[tuple[str, int]]:
         """Costs the same in a chat of ten messages or of a million: it touches
         the chat row, the new message and one row per member."""
         with self._write(tracking) as c:
@@ -129,10 +135,10 @@ class InboxView(InboxReads, ChangeLog, SQLView):
                 return []
             seq = row["last_seq"]
             self._run(c, "INSERT INTO inbox_messages (chat_id, seq, message_id, sender, content,"
-                         " created_at, updated_at, attachments) VALUES (:chat, :seq, :message,"
-                         " :sender, :content, :at, :at, :attachments)", chat=chat_id, seq=seq,
-                      message=message_id, sender=sender, content=content, at=at,
-                      attachments=" ".join(attachments))
+                         " created_at, updated_at, attachments, reply_to) VALUES (:chat, :seq,"
+                         " :message, :sender, :content, :at, :at, :attachments, :reply_to)",
+                      chat=chat_id, seq=seq, message=message_id, sender=sender, content=content,
+                      at=at, attachments=" ".join(attachments), reply_to=reply_to)
             for upload_id in attachments:
                 self._run(c, "INSERT INTO inbox_attachments VALUES (:upload, :message, :chat)"
                              " ON CONFLICT DO NOTHING", upload=upload_id, message=message_id,

@@ -86,10 +86,13 @@ class SQLView:
     def drop_tables(self) -> None:
         """For a rebuild: forget the view and where it was."""
         with self.datastore.transaction(commit=True) as c:
-            for table in self.TABLE_NAMES:
-                c.execute(f"DROP TABLE IF EXISTS {table}")
-            self._run(c, f"DELETE FROM {self.TRACKING_TABLE} WHERE application_name = :app",
-                      app=self.APPLICATION)
+            self._drop_tables(c)
+
+    def _drop_tables(self, c) -> None:
+        for table in self.TABLE_NAMES:
+            c.execute(f"DROP TABLE IF EXISTS {table}")
+        self._run(c, f"DELETE FROM {self.TRACKING_TABLE} WHERE application_name = :app",
+                  app=self.APPLICATION)
 
 
 class _WriteTransaction:
@@ -110,11 +113,23 @@ class _WriteTransaction:
 
 
 class SQLiteView(SQLiteTrackingRecorder):
+    TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
+
+    def lock_alone(self, c, key: int) -> None:
+        """One process per SQLite store: nothing to hold off."""
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.TABLES, FAILURES_TABLE]
 
 
 class PostgresView(PostgresTrackingRecorder):
+    TABLE_EXISTS = ("SELECT 1 FROM pg_tables WHERE tablename = :name"
+                    " AND schemaname = current_schema()")
+
+    def lock_alone(self, c, key: int) -> None:
+        """Until the transaction of `c` ends, no other takes advisory lock `key`."""
+        self._run(c, "SELECT pg_advisory_xact_lock(:key)", key=key)
+
     def __init__(self, datastore, **kwargs):
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(

@@ -143,9 +143,11 @@ class Auditor:
             if event.timestamp > moment:
                 break
             if isinstance(event, Message.Posted):
+                reply_to = getattr(event, "reply_to", None)  # stored before replies were: none
                 message.update(sender=event.sender, content=event.content,
                                created_at=stamp(event.timestamp), deleted=False,
-                               attachments=list(event.attachments))
+                               attachments=list(event.attachments),
+                               reply_to=str(reply_to) if reply_to else None)
                 if event.attachments:
                     message["files"] = self._files(event.attachments)
             elif isinstance(event, Message.Edited):

@@ -4,8 +4,7 @@ is only ever called through Commands.query."""
 
 from domain.errors import ChatNotFoundError, MessageNotFoundError
 from messenger.wire import protocol, shapes
-from projections.changes import CHAT, MESSAGE_EDITED, READ, Change
-from projections.inbox import posted_record
+from projections.changes import CHAT, MESSAGE_EDITED, REACTIONS, READ, Change
 from projections.inbox_reads import ChatSummary, MessageRecord
 from projections.inbox_view import InboxView
 
@@ -54,11 +53,11 @@ class Frames:
             # the client's (max_page at most), and its chat_list lists the
             # opened chat's members in full, the one place a v1 client finds them.
             messages = self._view.messages(chat_id, limit, before)
-            return [shapes.chat_messages_frame(chat, messages),
+            return [shapes.chat_messages_frame(chat, messages, viewer=user_id),
                     shapes.chat_list_frame(self._view.chat_list(user_id), whole=chat_id)]
         page = limit or protocol.V2_PAGE
         messages = self._view.messages(chat_id, page + 1, before)
-        return [shapes.page_frame(chat_id, messages[-page:], len(messages) > page)]
+        return [shapes.page_frame(chat_id, messages[-page:], len(messages) > page, user_id)]
 
     def chat_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
         if version == 1:
@@ -74,13 +73,15 @@ class Frames:
         message = self.message(user_id, message_id)
         if version == 1:
             return self.after_message(user_id, message.chat_id)
-        return [shapes.message_frame(kind, message)]
+        return [shapes.message_frame(kind, message, user_id)]
 
-    def posted_with_files(self, event) -> dict:
-        """Version 2's reply to a message just stored with attachments: the
-        event, with each upload's name, type and size from the view."""
-        return shapes.message_frame("message_new",
-                                    posted_record(event, self._view.attachments(event.attachments)))
+    def reactions_reply(self, user_id: str, message_id: str, version: int) -> list[dict]:
+        """After react or unreact: as after an edit in version 1; version 2
+        gets the message's reactions."""
+        message = self.message(user_id, message_id)
+        if version == 1:
+            return self.after_message(user_id, message.chat_id)
+        return [shapes.reactions_changed_frame(message, user_id)]
 
     def unread_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
         if version == 1:
@@ -94,8 +95,7 @@ class Frames:
         """Version 2 after messages this process posted (`posted`: each one's
         record and its members' unread counts, as its transaction wrote them):
         reads nothing, so it runs on the IOLoop."""
-        deltas = {change.position: (shapes.message_frame(change.what, posted[change.position][0]),
-                                    posted[change.position][1]) for change, _ in changes}
+        deltas = {change.position: posted[change.position] for change, _ in changes}
         return [self.after_change(change, targets, deltas) for change, targets in changes]
 
     def after_changes(self, changes: list[tuple[Change, dict[str, set[int]]]],
@@ -109,8 +109,8 @@ class Frames:
         are read at once: a busy batch costs a few queries, not a few per message."""
         deltas = self._message_deltas([
             change for change, targets in changes
-            if change.what.startswith("message") and any(2 in v for v in targets.values())],
-            posted or {})
+            if (change.what.startswith("message") or change.what == REACTIONS)
+            and any(2 in v for v in targets.values())], posted or {})
         v2 = [self.after_change(change, {user: versions for user, versions in targets.items()
                                          if 2 in versions}, deltas)
               for change, targets in changes]
@@ -124,7 +124,7 @@ class Frames:
                 receipt = change.what == READ and user_id != change.reader  # a window alone
                 if not receipt or user_id in change.removed:
                     v1_lists.add(user_id)
-                if ((change.what.startswith("message") or receipt)
+                if ((change.what.startswith("message") or change.what == REACTIONS or receipt)
                         and user_id not in change.removed and change.chat_id not in chats):
                     chats.append(change.chat_id)
         return v2, v1_windows, v1_lists
@@ -134,6 +134,7 @@ class Frames:
         """For each user connected with version 2, what they receive about one
         change (`deltas`: from _message_deltas)."""
         frames = {}
+        shared: dict[tuple, dict] = {}  # a message's frame, by whose reactions it shows as theirs
         for user_id in targets:
             if user_id in change.removed:
                 frames[user_id, 2] = [shapes.chat_removed_frame(change.chat_id)]
@@ -142,10 +143,18 @@ class Frames:
             elif change.what == READ:
                 frames[user_id, 2] = self._after_read(user_id, change)
             else:
-                frame, unread = deltas[change.position]  # shared by all who get it
-                if frame is None:
+                message, unread = deltas[change.position]
+                if message is None:
                     frames[user_id, 2] = []
-                elif user_id in unread:
+                    continue
+                mine = shapes.reacted_by([message], user_id) if message.reactions else ()
+                frame = shared.get(mine)
+                if frame is None:  # shared by all who see the message alike
+                    frame = shared[mine] = (
+                        shapes.reactions_changed_frame(message, user_id)
+                        if change.what == REACTIONS
+                        else shapes.message_frame(change.what, message, user_id))
+                if user_id in unread:
                     frames[user_id, 2] = [
                         frame, shapes.unread_frame(change.chat_id, unread[user_id])]
                 else:
@@ -153,12 +162,11 @@ class Frames:
         return frames
 
     def _message_deltas(self, changes: list[Change],
-                        posted: dict) -> dict[int, tuple[dict | None, dict]]:
-        """By position: the message's frame (or none: the chat was deleted
-        since), and the members' unread counts that come with it; read from
-        the view but for those `posted` already tells."""
-        deltas = {change.position: (shapes.message_frame(change.what, posted[change.position][0]),
-                                    posted[change.position][1])
+                        posted: dict) -> dict[int, tuple[MessageRecord | None, dict]]:
+        """By position: the message (or none: the chat was deleted since), and
+        the members' unread counts that come with it; read from the view but
+        for those `posted` already tells."""
+        deltas = {change.position: posted[change.position]
                   for change in changes if change.position in posted}
         changes = [change for change in changes if change.position not in posted]
         messages, unread = self._view.messages_by_id([c.message_id for c in changes])
@@ -167,9 +175,9 @@ class Frames:
             if message is None:
                 deltas[change.position] = None, {}
             else:
-                deltas[change.position] = (
-                    shapes.message_frame(change.what, message),
-                    {} if change.what == MESSAGE_EDITED else unread.get(change.chat_id, {}))
+                deltas[change.position] = message, (
+                    {} if change.what in (MESSAGE_EDITED, REACTIONS)
+                    else unread.get(change.chat_id, {}))
         return deltas
 
     def _after_read(self, user_id: str, change: Change) -> list[dict]:
@@ -186,10 +194,13 @@ class Frames:
         """Version 1: the chat list (for `lists`), then the newest messages of each
         chat named for them (a window of at most V1_FRAME_BYTES, never the
         whole history). A chat's messages are read once for all its members,
-        and members who see it alike (same unread, same mute) share one
-        frame, which the fan-out then encodes once for them all."""
+        and members who see it alike (same unread, same mute, and the same
+        reactions of their own in it) share one frame, which the fan-out
+        then encodes once for them all."""
         messages = {chat_id: self._view.messages(chat_id, self._window)
                     for chat_id in dict.fromkeys(c for chats in windows.values() for c in chats)}
+        reacted = {chat_id: [message for message in window if message.reactions]
+                   for chat_id, window in messages.items()}
         frames, shared = {}, {}
         for user_id, chat_ids in windows.items():
             chats = self._view.chat_list(user_id)
@@ -198,9 +209,10 @@ class Frames:
             for chat_id in chat_ids:
                 chat = by_id.get(chat_id)
                 if chat is not None:
-                    if chat not in shared:
-                        shared[chat] = shapes.chat_messages_frame(chat, messages[chat_id],
-                                                                  shapes.V1_FRAME_BYTES)
-                    shown.append(shared[chat])
+                    alike = chat, shapes.reacted_by(reacted[chat_id], user_id)
+                    if alike not in shared:
+                        shared[alike] = shapes.chat_messages_frame(
+                            chat, messages[chat_id], shapes.V1_FRAME_BYTES, user_id)
+                    shown.append(shared[alike])
             frames[user_id] = shown
         return frames

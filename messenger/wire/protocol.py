@@ -11,10 +11,11 @@ import orjson
 from domain.device import PLATFORMS
 from messenger import strings
 from messenger.strings import InvalidInputError
+from messenger.wire.emoji import MAX_CODE_POINTS, is_emoji
 from messenger.wire.requests import (
     AddUsers, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetChatMessages, LeaveChat,
-    Limits, MarkRead, MuteChat, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
-    UnregisterDevice
+    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
+    Unreact, UnregisterDevice
 )
 
 MAX_CHAT_USERS = 500
@@ -179,8 +180,10 @@ def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
     client_msg_id = fields.text("client_msg_id", required=False)
     if client_msg_id:
         strings.identifier(client_msg_id, "client_msg_id")
+    reply_to = (fields.uuid("reply_to", "message")
+                if fields._data.get("reply_to") is not None else None)
     return SendMessage(chat_id, content, fields.name("sender_fio", required=False), uploads,
-                       client_msg_id)
+                       client_msg_id, reply_to)
 
 
 def _add_user(fields: _Fields, user_id: str, limits: Limits) -> AddUsers:
@@ -233,10 +236,28 @@ def _unmute_chat(fields: _Fields, user_id: str, limits: Limits) -> MuteChat:
     return MuteChat(fields.chat_id(), False)
 
 
+def _reaction(fields: _Fields) -> tuple[UUID, str]:
+    message_id = fields.uuid("message_id", "message")
+    emoji = fields.text("emoji")
+    if not is_emoji(emoji):
+        raise ProtocolError(BAD_REQUEST, f"'emoji' must be one emoji (at most {MAX_CODE_POINTS}"
+                                         " code points), not text")
+    return message_id, emoji
+
+
+def _react(fields: _Fields, user_id: str, limits: Limits) -> React:
+    return React(*_reaction(fields))
+
+
+def _unreact(fields: _Fields, user_id: str, limits: Limits) -> Unreact:
+    return Unreact(*_reaction(fields))
+
+
 REQUEST_TYPES = frozenset((
     "create_chat", "rename_chat", "delete_chat", "get_chat_messages", "send_message",
     "register_device", "unregister_device", "mute_chat", "unmute_chat", "add_user",
-    "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read"))
+    "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read",
+    "react", "unreact"))
 
 _PARSERS = {
     "create_chat": _create_chat,
@@ -254,6 +275,8 @@ _PARSERS = {
     "edit_message": _edit_message,
     "delete_message": _delete_message,
     "mark_read": _mark_read,
+    "react": _react,
+    "unreact": _unreact,
 }
 
 

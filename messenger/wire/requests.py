@@ -36,6 +36,7 @@ class SendMessage:
     sender_fio: str
     attachments: tuple[UUID, ...] = ()
     client_msg_id: str = ""
+    reply_to: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,18 @@ class UnregisterDevice:
 class MuteChat:
     chat_id: UUID
     muted: bool
+
+
+@dataclass(frozen=True)
+class React:
+    message_id: UUID
+    emoji: str
+
+
+@dataclass(frozen=True)
+class Unreact:
+    message_id: UUID
+    emoji: str
 
 
 @dataclass(frozen=True)

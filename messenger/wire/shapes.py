@@ -3,7 +3,9 @@ field (with fields added, never removed), version 2 in deltas."""
 
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from messenger.wire.protocol import encode
+from projections.inbox_reactions import Reaction
 from projections.inbox_reads import Attachment, ChatSummary, MessageRecord
+from projections.inbox_replies import ReplyTo
 
 # --- the seed's shapes ---------------------------------------------------------
 
@@ -42,8 +44,9 @@ def chat_json(chat: ChatSummary, max_users: int | None = None, names: bool = Fal
     }
 
 
-def message_json(message: MessageRecord, chat: dict) -> dict:
-    """Version 1: the seed's message, with the chat inside, and what is new."""
+def message_json(message: MessageRecord, chat: dict, viewer: str = "") -> dict:
+    """Version 1: the seed's message, with the chat inside, and what is new
+    (`viewer`: who receives it, for whether they reacted)."""
     return {
         "id": message.message_id,
         "sender": message.sender,
@@ -52,11 +55,11 @@ def message_json(message: MessageRecord, chat: dict) -> dict:
         "is_read": message.is_read,
         "created_at": message.created_at,
         "updated_at": message.updated_at,
-        **_message_news(message),
+        **_message_news(message, viewer),
     }
 
 
-def message_v2(message: MessageRecord) -> dict:
+def message_v2(message: MessageRecord, viewer: str = "") -> dict:
     return {
         "id": message.message_id,
         "chat_id": message.chat_id,
@@ -65,16 +68,36 @@ def message_v2(message: MessageRecord) -> dict:
         "is_read": message.is_read,
         "created_at": message.created_at,
         "updated_at": message.updated_at,
-        **_message_news(message),
+        **_message_news(message, viewer),
     }
 
 
-def _message_news(message: MessageRecord) -> dict:
+def _message_news(message: MessageRecord, viewer: str) -> dict:
     return {
         "edited_at": message.edited_at or None,
         "deleted": message.deleted,
         "attachments": [attachment_json(attachment) for attachment in message.attachments],
+        # Most messages have neither: they cost no call (a message is rendered per send).
+        "reply_to": None if message.reply_to is None else _reply_json(message.reply_to),
+        "reactions": reactions_json(message.reactions, viewer) if message.reactions else [],
     }
+
+
+def _reply_json(reply: ReplyTo) -> dict:
+    return {"id": reply.message_id, "sender": reply.sender, "excerpt": reply.excerpt,
+            "deleted": reply.deleted}
+
+
+def reactions_json(reactions: tuple[Reaction, ...], viewer: str) -> list[dict]:
+    return [{"emoji": reaction.emoji, "count": len(reaction.users), "me": viewer in reaction.users}
+            for reaction in reactions]
+
+
+def reacted_by(messages: list[MessageRecord], viewer: str) -> tuple[tuple[str, str], ...]:
+    """The viewer's own reactions among these messages': two viewers who
+    have the same (most often none) are shown the same frames."""
+    return tuple((message.message_id, reaction.emoji) for message in messages
+                 for reaction in message.reactions if viewer in reaction.users)
 
 
 def attachment_json(attachment: Attachment) -> dict:
@@ -93,11 +116,11 @@ def chat_list_frame(chats: list[ChatSummary], whole: str = "",
 
 
 def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord],
-                        budget: int | None = None) -> dict:
+                        budget: int | None = None, viewer: str = "") -> dict:
     """With a budget (bytes of JSON), the newest messages that fit, the newest always."""
     shown = chat_json(chat, V1_MESSAGE_USERS)
     frame = {"type": "chat_messages", "chat_id": chat.chat_id, "data": []}
-    data = [message_json(message, shown) for message in messages]
+    data = [message_json(message, shown, viewer) for message in messages]
     if budget is not None:
         data = _newest_that_fit(data, budget - _size(frame), _size(shown))
     frame["data"] = data
@@ -129,9 +152,15 @@ def chat_removed_frame(chat_id: str) -> dict:
     return {"type": "chat_removed", "data": {"chat_id": chat_id}}
 
 
-def message_frame(kind: str, message: MessageRecord) -> dict:
+def message_frame(kind: str, message: MessageRecord, viewer: str = "") -> dict:
     """message_new, message_edited or message_deleted."""
-    return {"type": kind, "data": message_v2(message)}
+    return {"type": kind, "data": message_v2(message, viewer)}
+
+
+def reactions_changed_frame(message: MessageRecord, viewer: str) -> dict:
+    return {"type": "reactions_changed",
+            "data": {"chat_id": message.chat_id, "message_id": message.message_id,
+                     "reactions": reactions_json(message.reactions, viewer)}}
 
 
 def unread_frame(chat_id: str, unread: int) -> dict:
@@ -143,9 +172,10 @@ def read_receipt_frame(chat_id: str, user_id: str, message_id: str) -> dict:
             "data": {"chat_id": chat_id, "user_id": user_id, "message_id": message_id}}
 
 
-def page_frame(chat_id: str, messages: list[MessageRecord], has_more: bool) -> dict:
+def page_frame(chat_id: str, messages: list[MessageRecord], has_more: bool,
+               viewer: str = "") -> dict:
     return {"type": "chat_messages", "chat_id": chat_id, "has_more": has_more,
-            "data": [message_v2(message) for message in messages]}
+            "data": [message_v2(message, viewer) for message in messages]}
 
 
 def device_frame(kind: str, platform: str, token: str) -> dict:

@@ -13,7 +13,7 @@ from eventsourcing.persistence import PersistenceError
 from domain.application import Messenger
 from domain.errors import (
     ChatNotFoundError, ForbiddenError, GroupTooLargeError, InvalidChatError, MessageNotFoundError,
-    SystemIdentityError, UploadNotFoundError
+    SystemIdentityError, TooManyReactionsError, UploadNotFoundError
 )
 from domain.saving import Saved
 from messenger.auth import Identity
@@ -27,8 +27,8 @@ from messenger.wire.frames import Frames
 from messenger.wire.protocol import ProtocolError
 from messenger.wire.requests import (
     AddUsers, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetChatMessages, LeaveChat,
-    Limits, MarkRead, MuteChat, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
-    UnregisterDevice
+    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
+    Unreact, UnregisterDevice
 )
 from messenger.ws.rate_limit import TokenBucket
 from projections.inbox import posted_record
@@ -149,7 +149,7 @@ class Session:
             frames = [protocol.error_frame(protocol.NOT_FOUND, f"no such {what}", request_type)]
         except ForbiddenError as error:
             frames = [protocol.error_frame(protocol.FORBIDDEN, str(error), request_type)]
-        except GroupTooLargeError as error:
+        except (GroupTooLargeError, TooManyReactionsError) as error:
             frames = [protocol.error_frame(protocol.TOO_LARGE, str(error), request_type)]
         except (InvalidChatError, SystemIdentityError) as error:
             frames = [protocol.error_frame(protocol.BAD_REQUEST, str(error), request_type)]
@@ -183,7 +183,7 @@ class Session:
                 saved = await self._command(connection, self._app.create_chat, user_id,
                                             with_users, name)
                 return await query(self._frames.chat_reply, user_id, str(saved.id), version)
-            case SendMessage(chat_id, content, sender_fio, attachments, client_msg_id):
+            case SendMessage(chat_id, content, sender_fio, attachments, client_msg_id, reply_to):
                 # A resend after a reconnect (same client_msg_id) answers with the
                 # message already stored instead of storing it twice.
                 # JSON, so that no user id and client id pair reads as another's.
@@ -191,14 +191,14 @@ class Session:
                               if client_msg_id else "")
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
                                             content, sender_fio or connection.user_name,
-                                            source_key, attachments)
+                                            source_key, attachments, reply_to)
                 if saved.events:  # stored now: the reply is what it wrote
-                    if version == 2 and saved.events[-1].attachments:  # and what it attached
-                        return [await query(self._frames.posted_with_files, saved.events[-1])]
-                    if version == 2:
+                    if version == 1:
+                        return await query(self._frames.after_message, user_id, str(chat_id))
+                    # A quote and files are read back from the view: only those pay.
+                    if reply_to is None and not saved.events[-1].attachments:
                         return [shapes.message_frame("message_new",
                                                      posted_record(saved.events[-1]))]
-                    return await query(self._frames.after_message, user_id, str(chat_id))
                 return await query(self._frames.message_reply, user_id, str(saved.id),
                                    "message_new", version)
             case EditMessage(message_id, content):
@@ -210,6 +210,10 @@ class Session:
                 await self._command(connection, self._app.delete_message, user_id, message_id)
                 return await query(self._frames.message_reply, user_id, str(message_id),
                                    "message_deleted", version)
+            case React(message_id, emoji) | Unreact(message_id, emoji):
+                use_case = self._app.react if isinstance(request, React) else self._app.unreact
+                await self._command(connection, use_case, user_id, message_id, emoji)
+                return await query(self._frames.reactions_reply, user_id, str(message_id), version)
             case MarkRead(chat_id, message_id):
                 await query(self._frames.message, user_id, str(message_id))
                 await self._command(connection, self._app.mark_read, chat_id, user_id, message_id)

@@ -278,3 +278,33 @@ async def test_a_reader_that_stops_early_ends_the_audit_quietly(harness, env):
     stderr = reading.stderr.read().decode()
     assert reading.wait(timeout=60) == 141  # as a shell reports a tool its reader left
     assert stderr == ""  # no BrokenPipeError traceback
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_the_audit_lists_replies_and_reactions_with_who_and_when(harness):
+    anna = await harness.connect("anna", version=2)
+    boris = await harness.connect("boris", version=2)
+    [reply] = await anna.call("create_chat", {"with_user_id": [{"user_id": "boris"}]})
+    chat_id = reply["data"]["chat_id"]
+    [question] = await anna.call("send_message", {"chat_id": chat_id, "content": "Ключи у кого?"})
+    question_id = question["data"]["id"]
+    [answer] = await boris.call("send_message", {"chat_id": chat_id, "content": "У меня",
+                                                 "reply_to": question_id})
+    await anna.call("react", {"message_id": answer["data"]["id"], "emoji": "🙏"})
+    await anna.call("unreact", {"message_id": answer["data"]["id"], "emoji": "🙏"})
+    await audited(harness)
+    store = harness.server.store
+    events = await harness.server.commands.query(lambda: list(store.auditor.events(chat_id)))
+    assert [e["type"] for e in events] == [
+        "Chat.Started", "Message.Posted", "Message.Posted", "Reactions.Started", "Reactions.Added",
+        "Reactions.Removed"]
+    posted, replied = events[1], events[2]
+    assert posted["reply_to"] is None and replied["reply_to"] == question_id
+    assert replied["actor"] == "boris"
+    added, removed = events[4], events[5]
+    assert [(e["actor"], e["emoji"], e["message_id"]) for e in (added, removed)] == [
+        ("anna", "🙏", answer["data"]["id"])] * 2
+    assert added["at"] <= removed["at"]
+    now = datetime.now(timezone.utc)
+    at = await harness.server.commands.query(lambda: list(store.auditor.as_at(chat_id, now)))
+    assert [m.get("reply_to") for m in at[1:]] == [None, question_id]

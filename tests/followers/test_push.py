@@ -261,3 +261,20 @@ async def test_booking_notices_push_with_the_chat_name(harness, fcm):
     [push] = fcm.to("fcm-web-bob")
     assert push["notification"] == {"title": "Онлайн-запись",
                                     "body": "Новая запись №7, услуга «Маникюр»."}
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_a_reply_is_pushed_like_any_message_and_a_reaction_not_at_all(harness, fcm):
+    alice, chat_id = await alice_with_two_offline_phones(harness)
+    first = await alice.call("send_message", {"chat_id": chat_id, "content": "Смена в 9"})
+    first_id = first[1]["data"][-1]["id"]
+    await settled(harness)
+    await alice.call("react", {"message_id": first_id, "emoji": "👍"})
+    await alice.call("unreact", {"message_id": first_id, "emoji": "👍"})
+    await alice.call("react", {"message_id": first_id, "emoji": "⏰"})
+    await alice.call("send_message", {"chat_id": chat_id, "content": "Не опаздывайте",
+                                      "reply_to": first_id})
+    await settled(harness)
+    pushes = fcm.to("fcm-bob")
+    assert [p["notification"]["body"] for p in pushes] == ["Смена в 9", "Не опаздывайте"]
+    assert [p["data"]["badge"] for p in pushes] == ["1", "2"]  # reactions are not unread

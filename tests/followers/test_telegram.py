@@ -80,6 +80,21 @@ async def test_a_question_reaches_support_and_the_answer_comes_back(harness, sta
 
 
 @pytest.mark.gen_test(timeout=60)
+async def test_a_reply_is_posted_as_a_message_and_a_reaction_is_not_posted(harness, standin):
+    alice = await harness.connect("alice", "Алиса Петрова", version=2)
+    [asked] = await alice.call("send_message", {"chat_id": alice.support_chat_id,
+                                                "content": "Касса не печатает"})
+    await standin.posts(1)
+    await alice.call("react", {"message_id": asked["data"]["id"], "emoji": "🙏"})
+    await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "Уже печатает",
+                                      "reply_to": asked["data"]["id"]})
+    await alice.call("send_message", {"chat_id": alice.support_chat_id, "content": "Спасибо"})
+    posts = await standin.posts(3)
+    assert [post["text"].split("\n")[1] for post in posts] == [
+        "Касса не печатает", "Уже печатает", "Спасибо"]
+
+
+@pytest.mark.gen_test(timeout=60)
 async def test_sender_fio_is_a_label_beside_the_registered_name_and_other_chats_are_not_bridged(
         harness, standin):
     alice = await harness.connect("alice", "Алиса Петрова")

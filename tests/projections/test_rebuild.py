@@ -1,6 +1,7 @@
 """The inbox view is derived: dropped and replayed from the events it gives
-the same chat lists, history, files and change log; events stored without it
-are taken in before the next write lands on top of them."""
+the same chat lists, history (with replies and reactions), files and change
+log; events stored without it are taken in before the next write lands on top
+of them."""
 
 from domain.application import Messenger
 from domain.chat import Chat
@@ -32,8 +33,16 @@ def a_day_at_the_salon(app) -> str:
     older = an_upload_stored_before_names_were_kept(app)
     first = app.post_message(group, "vera", "Фото витрины",
                              attachments=(upload, price_list, older)).id
-    second = app.post_message(group, "boris", "Красиво").id
+    second = app.post_message(group, "boris", "Красиво", reply_to=first).id
     app.edit_message("boris", second, "Очень красиво")
+    app.post_message(group, "vera", "Спасибо", reply_to=second)
+    for user, emoji in (("anna", "🔥"), ("boris", "👍"), ("anna", "👍"), ("vera", "🔥")):
+        app.react(user, first, emoji)
+    app.unreact("anna", first, "🔥")
+    typo = app.post_message(group, "boris", "Опечтака").id
+    app.react("vera", typo, "😂")
+    app.post_message(group, "vera", "Что?", reply_to=typo)
+    app.delete_message("boris", typo)
     app.post_message(direct, "boris", "Ты завтра работаешь?")
     gone = app.post_message(direct, "anna", "Не туда").id
     app.delete_message("anna", gone)
@@ -69,6 +78,10 @@ def test_a_rebuild_from_the_events_gives_the_same_view(app, view, database_url):
     assert [(a.name, a.content_type, a.size, a.kind) for a in shown[0].attachments] == [
         ("витрина.jpg", "image/jpeg", 100, "image"),
         ("Прайс-лист.pdf", "application/pdf", 5000, "document"), ("", "image/png", 80, "image")]
+    history = [m for messages in before["history"].values() for m in messages]
+    assert [m.reply_to.deleted for m in history if m.reply_to] == [False, False, True]
+    assert [(r.emoji, len(r.users)) for m in history for r in m.reactions] == [
+        ("🔥", 1), ("👍", 2)]
     view.drop_tables()
     rebuilt = Messenger(persistence_env(database_url))  # makes the view's tables afresh
     try:
@@ -88,3 +101,32 @@ def test_events_stored_without_the_view_are_taken_in_before_the_next_write(app, 
     app.post_message(group.id, "boris", "Нас видно?")
     chat = view.chat("anna", str(group.id))
     assert (chat.name, chat.last_message, chat.unread) == ("Записан в обход", "Нас видно?", 1)
+
+
+def test_a_view_an_earlier_version_made_is_rebuilt_when_the_store_opens(app, view, database_url):
+    """No migrations: an earlier version's tables (here without the upload's
+    name, and without the digest it did not keep) are dropped and the view is
+    made again from the events."""
+    upload = a_day_at_the_salon(app)
+    before = everything(view, upload)
+    with view.datastore.transaction(commit=True) as c:
+        c.execute("ALTER TABLE inbox_uploads DROP COLUMN name")
+        c.execute("DELETE FROM view_schemas")
+    reopened = Messenger(persistence_env(database_url))
+    try:
+        read = reopened.recorder.catch_up_inbox(reopened.mapper.to_domain_event)
+        assert read == app.recorder.max_notification_id()
+        assert everything(reopened.recorder.inbox.view, upload) == before
+    finally:
+        reopened.close()
+
+
+def test_a_view_of_this_version_is_kept_when_the_store_opens(app, view, database_url):
+    upload = a_day_at_the_salon(app)
+    before = everything(view, upload)
+    reopened = Messenger(persistence_env(database_url))
+    try:
+        assert reopened.recorder.catch_up_inbox(reopened.mapper.to_domain_event) == 0
+        assert everything(reopened.recorder.inbox.view, upload) == before
+    finally:
+        reopened.close()

@@ -39,7 +39,7 @@ PROTOCOL = jsonschema.Draft202012Validator(
 
 
 REPLY_FRAMES = {1: {"send_message": 2, "get_chat_messages": 2, "edit_message": 2,
-                    "delete_message": 2}, 2: {}}
+                    "delete_message": 2, "react": 2, "unreact": 2}, 2: {}}
 
 
 class Client:

@@ -26,6 +26,10 @@ REFUSALS = {
     "remove_user": ({"chat_id": "chat", "with_user_id": [{"user_id": "carol"}]},
                     OK, FORBIDDEN, NOT_FOUND),
     "mark_read": ({"chat_id": "chat", "message_id": "alices"}, OK, OK, NOT_FOUND),
+    "send_message with reply_to": ({"chat_id": "chat", "content": "x", "reply_to": "bobs"},
+                                   OK, OK, NOT_FOUND),
+    "react": ({"message_id": "alices", "emoji": "👍"}, OK, OK, NOT_FOUND),
+    "unreact": ({"message_id": "alices", "emoji": "👍"}, OK, OK, NOT_FOUND),
     "mute_chat": ({"chat_id": "chat"}, OK, OK, NOT_FOUND),
     "unmute_chat": ({"chat_id": "chat"}, OK, OK, NOT_FOUND),
     # Someone else's message: only its sender may change it, admin or not.
@@ -35,7 +39,8 @@ REFUSALS = {
     "delete_chat": ({"chat_id": "chat"}, OK, FORBIDDEN, NOT_FOUND),
 }
 # Allowed requests run in this order, so none takes away what a later one needs.
-ORDER = ["get_chat_messages", "send_message", "mark_read", "mute_chat", "unmute_chat",
+ORDER = ["get_chat_messages", "send_message", "send_message with reply_to", "mark_read",
+         "react", "unreact", "mute_chat", "unmute_chat",
          "edit_message", "rename_chat", "add_user", "remove_user", "delete_message",
          "leave_chat", "delete_chat"]
 
@@ -46,6 +51,7 @@ def filled(data: dict, ids: dict) -> dict:
 
 
 async def answer(client, kind: str, data: dict) -> tuple[str, dict]:
+    kind = kind.split(" ")[0]  # "send_message with reply_to" is a send_message
     [reply] = [frame for frame in await client.call(kind, data)][:1]
     return (reply["data"]["code"] if reply["type"] == "error" else OK), reply
 

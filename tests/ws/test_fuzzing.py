@@ -43,6 +43,9 @@ def templates(ids: dict) -> list[dict]:
         {"type": "edit_message", "data": {"message_id": message, "content": "edited"}},
         {"type": "delete_message", "data": {"message_id": message}},
         {"type": "mark_read", "data": {"chat_id": chat, "message_id": message}},
+        {"type": "send_message", "data": {"chat_id": chat, "content": "re", "reply_to": message}},
+        {"type": "react", "data": {"message_id": message, "emoji": "👍"}},
+        {"type": "unreact", "data": {"message_id": message, "emoji": "👍"}},
     ]
 
 
