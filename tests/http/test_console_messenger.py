@@ -71,3 +71,61 @@ async def test_a_document_is_sent_as_a_card_and_fetched(console_harness, tmp_pat
             await card.get_attribute("href"))
         assert fetched.body == notes.read_bytes()
         assert browser.problems == []
+
+
+@needs_chromium
+@pytest.mark.gen_test(timeout=120)
+async def test_a_reply_quotes_its_original_and_reactions_toggle(console_harness):
+    harness = console_harness
+    bob = await harness.connect("bob", "Bob Marley", version=2)
+    async with Browser() as browser:
+        alice = await page_of(browser, harness)
+        chat_id = await start_chat(alice, "bob")
+        [asked] = await bob.call("send_message", {"chat_id": chat_id,
+                                                  "content": "Can you cover Friday?"})
+        original = message_on(alice, asked["data"]["id"])
+        await expect(original.get_by_test_id("message-content")).to_have_text(
+            "Can you cover Friday?")
+
+        # A reply: the strip above the composer, then the quote above the reply.
+        await original.get_by_test_id("reply-message").click()
+        await expect(alice.get_by_test_id("replying-to")).to_have_text("Bob Marley")
+        await alice.get_by_test_id("message-input").fill("Yes, from 9")
+        await alice.get_by_test_id("message-input").press("Enter")
+        reply = await bob.push("message_new", lambda frame: frame["data"]["sender"] == "alice")
+        assert reply["data"]["reply_to"] == {"id": asked["data"]["id"], "sender": "bob",
+                                             "excerpt": "Can you cover Friday?", "deleted": False}
+        await expect(alice.get_by_test_id("replying")).to_be_hidden()
+        mine = message_on(alice, reply["data"]["id"])
+        await expect(mine.get_by_test_id("reply-sender")).to_have_text("Bob Marley")
+        await expect(mine.get_by_test_id("reply-excerpt")).to_have_text("Can you cover Friday?")
+        await mine.get_by_test_id("reply-quote").click()
+        await expect(original).to_have_class(re.compile("flash"))
+
+        # Reactions: picked on the page, seen by Bob; his shows on the page.
+        await original.get_by_test_id("react-message").click()
+        await original.locator("[data-testid=pick-reaction][data-emoji='👍']").click()
+        live = await bob.push("reactions_changed")
+        assert live["data"]["reactions"] == [{"emoji": "👍", "count": 1, "me": False}]
+        shown = original.get_by_test_id("reaction")
+        await expect(shown).to_have_text(["👍 1"])
+        await expect(shown).to_have_attribute("aria-pressed", "true")
+        await bob.call("react", {"message_id": asked["data"]["id"], "emoji": "👍"})
+        await bob.call("react", {"message_id": asked["data"]["id"], "emoji": "🎉"})
+        await expect(shown).to_have_text(["👍 2", "🎉 1"])
+        await expect(shown.first).to_have_attribute("aria-pressed", "true")
+        await expect(shown.last).to_have_attribute("aria-pressed", "false")
+        await shown.first.click()  # hers taken back
+        live = await bob.push("reactions_changed")
+        assert live["data"]["reactions"] == [{"emoji": "👍", "count": 1, "me": True},
+                                             {"emoji": "🎉", "count": 1, "me": True}]
+        await expect(shown).to_have_text(["👍 1", "🎉 1"])
+        await expect(shown.first).to_have_attribute("aria-pressed", "false")
+
+        # The original deleted: the quote says so, live and after a reload.
+        await bob.call("delete_message", {"message_id": asked["data"]["id"]})
+        await expect(mine.get_by_test_id("reply-excerpt")).to_have_text("message deleted")
+        await alice.reload()
+        await expect(mine.get_by_test_id("reply-excerpt")).to_have_text("message deleted")
+        await expect(original.get_by_test_id("reaction")).to_have_count(0)
+        assert browser.problems == []
