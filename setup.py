@@ -24,6 +24,7 @@ setup(
         "orjson>=3.9",  # frames encoded and decoded in C: a fifth of the IOLoop's time was JSON
         "uvloop>=0.19",  # the event loop in C: Tornado runs on it unchanged
         "regex>=2023.8",  # Unicode's emoji properties and grapheme clusters, for reactions
+        "snowballstemmer>=2.2",  # search: the stems PostgreSQL's `russian` configuration makes
     ],
     extras_require={
         # h2 and cryptography serve the APNs and FCM stand-ins the tests run.

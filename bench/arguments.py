@@ -6,8 +6,8 @@ import argparse
 from live import LATENCY_DRAIN_S
 
 FIGURES = ("throughput", "latency", "history", "chat_list", "rss", "scaling", "statements",
-           "audit", "storm", "soak")
-DEFAULT_FIGURES = FIGURES[:8]  # storm and soak take minutes: only when named
+           "audit", "search", "storm", "soak")
+DEFAULT_FIGURES = FIGURES[:9]  # storm and soak take minutes: only when named
 SUITES = {
     # What `--suite` sets unless given on the command line.
     "full": {"duration": 15.0, "history": 100_000, "samples": 200},
@@ -78,8 +78,8 @@ def rates(text: str) -> list[float]:
 
 def default_timeout(args) -> float:
     """BASE_TIMEOUT_S bounds the default figures with one latency rate and
-    without audit; each store and protocol adds what its further rates, storm
-    and soak take, each store what audit takes."""
+    without audit and search; each store and protocol adds what its further
+    rates, storm and soak take, each store what audit and search take."""
     figures = set(args.figures.split(","))
     runs = (2 if args.store == "both" else 1) * (2 if args.protocol == "both" else 1)
     extra = 0.0
@@ -90,4 +90,5 @@ def default_timeout(args) -> float:
     if "soak" in figures:
         extra += args.soak_duration + LATENCY_DRAIN_S + 60
     per_store = args.history / 2000 + 30 if "audit" in figures else 0.0  # fill and catch-up
+    per_store += 240 if "search" in figures else 0.0  # its fill of 100,000 messages, and queries
     return BASE_TIMEOUT_S + runs * extra + (2 if args.store == "both" else 1) * per_store

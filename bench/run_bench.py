@@ -6,7 +6,7 @@ line per figure, and always stops what it started. See bench/README.md.
 
 This module runs the phases in turn (its flags are in arguments.py); the figures are in live.py (ceiling,
 rss, throughput, latency, scaling), soak.py, storm.py and stored.py (history,
-chat_list) and audit_catchup.py (audit); the processes in processes.py, the
+chat_list), audit_catchup.py (audit) and search_figure.py (search); the processes in processes.py, the
 bench's own store in local.py."""
 
 import os
@@ -24,6 +24,7 @@ from common import (CONFIG, RUN, cpu_seconds, line, load_average, postgres, prog
 from live import LiveFigures
 from local import Local
 from processes import Servers, Workers
+from search_figure import SearchFigure
 from soak import SoakFigure
 from storm import StormFigure
 from stored import StoredFigures
@@ -36,7 +37,7 @@ class BenchTimeout(BaseException):
     """--timeout passed (a BaseException, so no `except Exception` swallows it)."""
 
 
-class Bench(LiveFigures, SoakFigure, StormFigure, StoredFigures):
+class Bench(LiveFigures, SoakFigure, StormFigure, StoredFigures, SearchFigure):
     """The run: its processes, stores and clients; each figure's phase is a
     method of one of the classes it is made of."""
 
@@ -126,6 +127,8 @@ class Bench(LiveFigures, SoakFigure, StormFigure, StoredFigures):
                     self.phase("statements", self.statement_figure, database_url)
                 if "audit" in figures:
                     self.phase("audit", self.audit_figure)
+                if "search" in figures:
+                    self.phase("search", self.search_figure)
             finally:
                 self.drop_store(store)
 

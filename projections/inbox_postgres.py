@@ -1,3 +1,4 @@
+from projections.inbox_search_postgres import PostgresSearch
 from projections.inbox_view import InboxView, Post
 from projections.sql_view import PostgresView, storable
 from projections.view_schema import RebuiltWhenChanged
@@ -23,7 +24,7 @@ POST_MESSAGE = (
 )
 
 
-class PostgresInboxView(RebuiltWhenChanged, PostgresView, InboxView):
+class PostgresInboxView(RebuiltWhenChanged, PostgresSearch, PostgresView, InboxView):
     def post_messages(self, posts: list[Post]) -> list[list[tuple[str, int]]]:
         """One statement per message, all sent before any answer is read:
         a batch of messages costs one round trip, not three per message."""

@@ -48,12 +48,16 @@ class InboxReplies:
         replies (inside its batch), for their live delivery: only posts that
         reply pay for it."""
         with self._write(tracking) as c:
-            params = {f"o{n}": message_id
-                      for n, message_id in enumerate(dict.fromkeys(message_ids))}
-            self._run(c, "SELECT message_id, sender, content, deleted FROM inbox_messages"
-                         f" WHERE message_id IN ({', '.join(':' + name for name in params)})",
-                      **params)
-            rows = {row["message_id"]: (row["sender"], row["content"], row["deleted"])
-                    for row in c.fetchall()}
+            return self._originals(c, message_ids)
+
+    def _originals(self, c, message_ids: list[str]) -> dict[str, ReplyTo]:
+        params = {f"o{n}": message_id for n, message_id in enumerate(dict.fromkeys(message_ids))}
+        if not params:
+            return {}
+        self._run(c, "SELECT message_id, sender, content, deleted FROM inbox_messages"
+                     f" WHERE message_id IN ({', '.join(':' + name for name in params)})",
+                  **params)
+        rows = {row["message_id"]: (row["sender"], row["content"], row["deleted"])
+                for row in c.fetchall()}
         return {message_id: original(message_id, *rows.get(message_id, (None, None, None)))
                 for message_id in params.values()}

@@ -118,6 +118,9 @@ class SQLiteView(SQLiteTrackingRecorder):
     def lock_alone(self, c, key: int) -> None:
         """One process per SQLite store: nothing to hold off."""
 
+    def schema_statements(self) -> list[str]:
+        return self.construct_create_table_statements()
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.TABLES, FAILURES_TABLE]
 
@@ -129,6 +132,9 @@ class PostgresView(PostgresTrackingRecorder):
     def lock_alone(self, c, key: int) -> None:
         """Until the transaction of `c` ends, no other takes advisory lock `key`."""
         self._run(c, "SELECT pg_advisory_xact_lock(:key)", key=key)
+
+    def schema_statements(self) -> list[str]:
+        return [statement.as_string(None) for statement in self.sql_create_statements]
 
     def __init__(self, datastore, **kwargs):
         super().__init__(datastore, **kwargs)

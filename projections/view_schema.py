@@ -21,7 +21,8 @@ class RebuiltWhenChanged:
 
     @property
     def schema_digest(self) -> str:
-        return hashlib.sha256("\n".join(self.TABLES).encode()).hexdigest()[:32]
+        """Of every statement that makes the view (a store's own indexes too)."""
+        return hashlib.sha256("\n".join(self.schema_statements()).encode()).hexdigest()[:32]
 
     def create_table(self) -> None:
         # Under the lock, the digest is written with the drop: a process that

@@ -83,6 +83,14 @@ class Frames:
             return self.after_message(user_id, message.chat_id)
         return [shapes.reactions_changed_frame(message, user_id)]
 
+    def search(self, user_id: str, text: str, terms: tuple, chat_id: str | None, limit: int,
+               before: str | None) -> list[dict]:
+        """The reply to search_messages: a chat_id the user is not in is not_found."""
+        if chat_id is not None:
+            self.chat(user_id, chat_id)
+        page = self._view.search_messages(user_id, list(terms), chat_id, limit, before)
+        return [shapes.search_results_frame(text, chat_id, page, user_id)]
+
     def unread_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
         if version == 1:
             return [self.chat_list(user_id)]

@@ -14,15 +14,17 @@ from messenger.strings import InvalidInputError
 from messenger.wire.emoji import MAX_CODE_POINTS, is_emoji
 from messenger.wire.requests import (
     AddUsers, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetChatMessages, LeaveChat,
-    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
-    Unreact, UnregisterDevice
+    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SearchMessages,
+    SendMessage, Unreact, UnregisterDevice
 )
+from projections import inbox_search, search_terms
 
 MAX_CHAT_USERS = 500
 MAX_DEVICE_TOKEN_CHARS = 4096
 MAX_ATTACHMENTS = 10
 MAX_TYPE_CHARS = 40
 V2_PAGE = 50  # get_chat_messages without a limit, in version 2
+SEARCH_PAGE, SEARCH_PAGE_MAX = 20, 50  # search_messages' results without a limit, and at most
 
 BAD_REQUEST = "bad_request"
 UNKNOWN_TYPE = "unknown_type"
@@ -253,11 +255,32 @@ def _unreact(fields: _Fields, user_id: str, limits: Limits) -> Unreact:
     return Unreact(*_reaction(fields))
 
 
+def _search_messages(fields: _Fields, user_id: str, limits: Limits) -> SearchMessages:
+    text = fields.text("text")
+    if len(text) > search_terms.MAX_TEXT_CHARS:
+        raise ProtocolError(BAD_REQUEST, f"'text' is longer than {search_terms.MAX_TEXT_CHARS}"
+                                         " characters")
+    if not search_terms.words(text):
+        raise ProtocolError(BAD_REQUEST, "'text' must have a word to look for")
+    terms = search_terms.terms(text)  # none left (stop words only): nothing is found
+    if len(terms) > search_terms.MAX_WORDS:
+        raise ProtocolError(BAD_REQUEST, f"'text' has more than {search_terms.MAX_WORDS} words")
+    chat_id = fields.chat_id() if fields._data.get("chat_id") is not None else None
+    before = fields.text("before", required=False, default=None)
+    try:
+        if before is not None:
+            inbox_search.position(before)
+    except inbox_search.CursorError:
+        raise ProtocolError(BAD_REQUEST, "'before' must be a search_results' 'next'") from None
+    return SearchMessages(text, tuple(terms), chat_id, fields.optional_int(
+        "limit", 1, SEARCH_PAGE_MAX) or SEARCH_PAGE, before)
+
+
 REQUEST_TYPES = frozenset((
     "create_chat", "rename_chat", "delete_chat", "get_chat_messages", "send_message",
     "register_device", "unregister_device", "mute_chat", "unmute_chat", "add_user",
     "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read",
-    "react", "unreact"))
+    "react", "unreact", "search_messages"))
 
 _PARSERS = {
     "create_chat": _create_chat,
@@ -277,6 +300,7 @@ _PARSERS = {
     "mark_read": _mark_read,
     "react": _react,
     "unreact": _unreact,
+    "search_messages": _search_messages,
 }
 
 

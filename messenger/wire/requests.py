@@ -104,6 +104,15 @@ class Unreact:
 
 
 @dataclass(frozen=True)
+class SearchMessages:
+    text: str  # as sent, echoed in the reply
+    terms: tuple  # projections.search_terms.Term, parsed once
+    chat_id: UUID | None
+    limit: int
+    before: str | None  # the `next` of the page before
+
+
+@dataclass(frozen=True)
 class Limits:
     max_content_chars: int
     max_page: int

@@ -6,6 +6,7 @@ from messenger.wire.protocol import encode
 from projections.inbox_reactions import Reaction
 from projections.inbox_reads import Attachment, ChatSummary, MessageRecord
 from projections.inbox_replies import ReplyTo
+from projections.inbox_search import SearchPage
 
 # --- the seed's shapes ---------------------------------------------------------
 
@@ -180,3 +181,16 @@ def page_frame(chat_id: str, messages: list[MessageRecord], has_more: bool,
 
 def device_frame(kind: str, platform: str, token: str) -> dict:
     return {"type": kind, "data": {"platform": platform, "token": token}}
+
+
+# --- both versions --------------------------------------------------------------
+
+def search_results_frame(text: str, chat_id: str | None, page: SearchPage,
+                         viewer: str = "") -> dict:
+    """The same in both versions: each message in the version 2 shape, as `viewer` sees it."""
+    return {"type": "search_results", "data": {
+        "text": text, "chat_id": chat_id, "next": page.next,
+        "results": [{"chat_id": hit.chat_id, "chat_name": hit.chat_name,
+                     "message": message_v2(hit.message, viewer), "excerpt": hit.excerpt,
+                     "highlights": [list(span) for span in hit.highlights]}
+                    for hit in page.hits]}}

@@ -27,8 +27,8 @@ from messenger.wire.frames import Frames
 from messenger.wire.protocol import ProtocolError
 from messenger.wire.requests import (
     AddUsers, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetChatMessages, LeaveChat,
-    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SendMessage,
-    Unreact, UnregisterDevice
+    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SearchMessages,
+    SendMessage, Unreact, UnregisterDevice
 )
 from messenger.ws.rate_limit import TokenBucket
 from projections.inbox import posted_record
@@ -222,6 +222,9 @@ class Session:
                 await self._read_all(connection, chat_id, before)
                 return await query(self._frames.history, user_id, str(chat_id), limit, before,
                                    version)
+            case SearchMessages(text, terms, chat_id, limit, before):
+                return await query(self._frames.search, user_id, text, terms,
+                                   None if chat_id is None else str(chat_id), limit, before)
             case RegisterDevice(platform, token):
                 await self._command(connection, self._app.register_device, user_id, platform, token)
                 return [shapes.device_frame("device_registered", platform, token)]

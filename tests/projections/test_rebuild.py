@@ -7,6 +7,7 @@ from domain.application import Messenger
 from domain.chat import Chat
 from domain.upload import Upload
 from messenger.store.settings import persistence_env
+from projections.search_terms import terms
 
 USERS = ("anna", "boris", "vera", "gleb")
 
@@ -66,6 +67,8 @@ def everything(view, upload: str) -> dict:
         "history": {chat: view.messages(chat) for chat in chats},
         "files": {user: view.readable_file(user, upload) for user in USERS},
         "changes": view.changes_after(0),
+        "search": {(user, text): view.search_messages(user, terms(text)) for user in USERS
+                   for text in ("фото", "красиво", "завтра", "туда")},
     }
 
 
@@ -82,6 +85,9 @@ def test_a_rebuild_from_the_events_gives_the_same_view(app, view, database_url):
     assert [m.reply_to.deleted for m in history if m.reply_to] == [False, False, True]
     assert [(r.emoji, len(r.users)) for m in history for r in m.reactions] == [
         ("🔥", 1), ("👍", 2)]
+    assert [hit.message.content for hit in before["search"]["vera", "красиво"].hits] == [
+        "Очень красиво"]  # the edit, found as it is now; a deleted message is not
+    assert not any(page.hits for (_, text), page in before["search"].items() if text == "туда")
     view.drop_tables()
     rebuilt = Messenger(persistence_env(database_url))  # makes the view's tables afresh
     try:

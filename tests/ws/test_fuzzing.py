@@ -46,6 +46,7 @@ def templates(ids: dict) -> list[dict]:
         {"type": "send_message", "data": {"chat_id": chat, "content": "re", "reply_to": message}},
         {"type": "react", "data": {"message_id": message, "emoji": "👍"}},
         {"type": "unreact", "data": {"message_id": message, "emoji": "👍"}},
+        {"type": "search_messages", "data": {"text": "hi", "chat_id": chat, "limit": 5}},
     ]
 
 

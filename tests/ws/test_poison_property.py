@@ -47,6 +47,8 @@ def requests(ids: dict):
             "before": nasty_text}),
         "register_device": st.fixed_dictionaries({"platform": st.just("android"),
                                                   "token": nasty_text}),
+        "search_messages": st.fixed_dictionaries({"text": nasty_text}, optional={
+            "chat_id": st.just(chat), "before": nasty_text}),
     }
     return st.sampled_from(sorted(kinds)).flatmap(
         lambda kind: st.builds(lambda data, request_id: {"type": kind, "data": data,
