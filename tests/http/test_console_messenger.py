@@ -129,3 +129,53 @@ async def test_a_reply_quotes_its_original_and_reactions_toggle(console_harness)
         await expect(mine.get_by_test_id("reply-excerpt")).to_have_text("message deleted")
         await expect(original.get_by_test_id("reaction")).to_have_count(0)
         assert browser.problems == []
+
+
+@needs_chromium
+@pytest.mark.gen_test(timeout=120)
+async def test_search_over_all_chats_and_in_one(console_harness):
+    harness = console_harness
+    bob = await harness.connect("bob", "Bob Marley", version=2)
+    async with Browser() as browser:
+        alice = await page_of(browser, harness)
+        group = await start_chat(alice, "bob, carol", "Front desk")
+        direct = await start_chat(alice, "bob")
+        [target] = await bob.call("send_message", {"chat_id": group,
+                                                   "content": "🎉 the new plan for Friday"})
+        for n in range(22):
+            await bob.call("send_message", {"chat_id": direct, "content": f"old plan {n}"})
+
+        await alice.get_by_test_id("search-input").fill("plan")
+        await alice.get_by_test_id("search-input").press("Enter")
+        results = alice.get_by_test_id("search-result")
+        await expect(results).to_have_count(20)
+        await expect(alice.get_by_test_id("chats-screen")).to_be_hidden()
+        await expect(results.locator("mark").first).to_have_text("plan")
+        await alice.get_by_test_id("search-more").click()
+        await expect(results).to_have_count(23)
+        await expect(alice.get_by_test_id("search-more")).to_be_hidden()
+        found = alice.locator(f'[data-testid=search-result][data-message-id="{target["data"]["id"]}"]')
+        await expect(found.get_by_test_id("result-chat")).to_have_text("Front desk")
+        await expect(found.get_by_test_id("result-excerpt")).to_have_text(
+            "🎉 the new plan for Friday")
+        await expect(found.locator("mark")).to_have_text(["plan"])
+        await found.click()
+        await expect(alice.get_by_test_id("chat-title")).to_have_text("Front desk")
+        await expect(message_on(alice, target["data"]["id"])).to_have_class(re.compile("flash"))
+
+        # In the open chat: that chat's messages only.
+        await alice.get_by_test_id("search-close").click()
+        await in_list(alice, direct).click()
+        await alice.get_by_test_id("chat-search-toggle").click()
+        await alice.get_by_test_id("chat-search-input").fill("friday")
+        await alice.get_by_test_id("chat-search-input").press("Enter")
+        await expect(alice.get_by_test_id("chat-search-none")).to_be_visible()
+        await alice.get_by_test_id("chat-search-input").fill("plan")
+        await alice.get_by_test_id("chat-search-input").press("Enter")
+        in_chat = alice.get_by_test_id("chat-search-results").get_by_test_id("search-result")
+        await expect(in_chat).to_have_count(20)
+        await expect(in_chat.get_by_test_id("result-excerpt").first).to_have_text("old plan 21")
+        await expect(in_chat.get_by_test_id("result-chat")).to_have_count(0)
+        await alice.get_by_test_id("chat-search-more").click()
+        await expect(in_chat).to_have_count(22)
+        assert browser.problems == []
