@@ -13,6 +13,7 @@ from domain.chat import BOT_BOOKINGS, ONLINE_BOOKINGS, SUPPORT, Chat
 from domain.device import Device
 from domain.devices import DeviceUseCases
 from domain.members import MemberUseCases
+from domain.mentions import mentioned
 from domain.errors import (
     DuplicateSourceError,
     GroupTooLargeError,
@@ -117,10 +118,11 @@ class Messenger(MemberUseCases, ReactionUseCases, DeviceUseCases, SavingApplicat
 
     def post_message(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
                      source_key: str = "", attachments: tuple[UUID, ...] = (),
-                     reply_to: UUID | None = None) -> Saved:
+                     reply_to: UUID | None = None, mentions: tuple[str, ...] = ()) -> Saved:
         """A message with a source_key (its id elsewhere) is posted once,
         however often it is delivered. Attachments are the sender's own uploads;
-        `reply_to`: a message of the same chat, not deleted."""
+        `reply_to`: a message of the same chat, not deleted; `mentions`: members
+        of the group (more are found in the text)."""
 
         def posting():
             if source_key and self._exists(Message.create_id(source_key)):
@@ -137,7 +139,8 @@ class Messenger(MemberUseCases, ReactionUseCases, DeviceUseCases, SavingApplicat
             message = Message(chat_id=chat_id, sender=sender, content=content,
                               sender_name=sender_name, source_key=source_key,
                               attachments=tuple(str(upload) for upload in attachments),
-                              generation=chat.generation, reply_to=reply_to)
+                              generation=chat.generation, reply_to=reply_to,
+                              mentions=mentioned(chat, sender, mentions, content))
             return message.id, [message]
 
         return self._save(posting)

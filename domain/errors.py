@@ -56,3 +56,7 @@ class TooManyReactionsError(MessengerError):
 
 class DuplicateSourceError(MessengerError):
     """An outside id (a booking event_id) was already used for something else."""
+
+
+class InvalidMentionError(MessengerError):
+    """A mention names someone not in the chat, or is made outside a group."""

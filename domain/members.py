@@ -1,6 +1,7 @@
 """What each member keeps of a chat for themselves: how far they have read,
-and whether they muted it. A use case each."""
+whether they muted, pinned or archived it. A use case each."""
 
+from collections.abc import Callable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -37,14 +38,33 @@ class MemberUseCases(SavingApplication):
         return self._save(reading)
 
     def mute_chat(self, user_id: str, chat_id: UUID, muted: bool) -> Saved:
-        def muting():
+        return self._change_preferences(
+            user_id, chat_id, lambda preferences: preferences.mute() if muted
+            else preferences.unmute())
+
+    def pin_chat(self, user_id: str, chat_id: UUID, pinned: bool) -> Saved:
+        return self._change_preferences(
+            user_id, chat_id, lambda preferences: preferences.pin() if pinned
+            else preferences.unpin())
+
+    def archive_chat(self, user_id: str, chat_id: UUID, archived: bool, newest: str) -> Saved:
+        """`newest`: the chat's newest message as the member sees it ("" for none);
+        a message after it brings the chat back."""
+        return self._change_preferences(
+            user_id, chat_id, lambda preferences: preferences.archive(newest) if archived
+            else preferences.unarchive(newest))
+
+    def _change_preferences(self, user_id: str, chat_id: UUID,
+                            command: Callable[[ChatPreferences], None]) -> Saved:
+        def changing():
             self._chat(chat_id, to_change=False).check_member(user_id)
             try:
                 preferences = self.repository.get(ids.preferences_id(chat_id, user_id))
             except AggregateNotFoundError:
                 preferences = ChatPreferences(chat_id=chat_id, user_id=user_id)
-            preferences.mute() if muted else preferences.unmute()
-            return chat_id, [preferences]
+            version = preferences.version
+            command(preferences)
+            # Nothing changed: not even a fresh aggregate's Started is stored.
+            return chat_id, [preferences] if preferences.version != version else []
 
-        return self._save(muting)
-
+        return self._save(changing)

@@ -17,7 +17,7 @@ class Message(Aggregate):
     @event("Posted")
     def __init__(self, chat_id: UUID, sender: str, content: str, sender_name: str = "",
                  source_key: str = "", attachments: tuple[str, ...] = (), generation: int = 0,
-                 reply_to: UUID | None = None):
+                 reply_to: UUID | None = None, mentions: tuple[str, ...] = ()):
         self.chat_id = chat_id
         self.sender = sender
         self.sender_name = sender_name
@@ -26,6 +26,7 @@ class Message(Aggregate):
         self.attachments = list(attachments)
         self.generation = generation  # of the chat: a reopened chat does not have it
         self.reply_to = reply_to  # a message of the same chat
+        self.mentions = list(mentions)  # the members it notifies (domain/mentions.py)
         self.is_deleted = False
 
     def edit(self, by: str, content: str) -> None:
@@ -52,3 +53,8 @@ class Message(Aggregate):
     def _check_exists(self) -> None:
         if self.is_deleted:
             raise MessageNotFoundError(self.id)
+
+
+# A Posted event stored before mentions existed reads as mentioning nobody
+# (the library restores an event's stored fields only).
+Message.Posted.mentions = ()

@@ -66,7 +66,7 @@ def posted_record(event: Message.Posted, uploads: dict[str, Attachment] | None =
                          updated_at=at, is_read=False,
                          attachments=tuple(uploads.get(upload) or Attachment(upload)
                                            for upload in event.attachments),
-                         reply_to=reply_to)
+                         reply_to=reply_to, mentions=tuple(event.mentions))
 
 
 class InboxProjection(Projection[InboxView]):
@@ -119,7 +119,7 @@ class InboxProjection(Projection[InboxView]):
         """Messages in a row are written together (on PostgreSQL, one round trip)."""
         posts = [Post(str(event.chat_id), str(event.originator_id), event.sender, event.content,
                       list(event.attachments), stamp(event.timestamp), tracking,
-                      replied_to(event))
+                      replied_to(event), tuple(event.mentions))
                  for event, tracking in run]
         written = self.view.post_messages(posts)
         # Read only for a run that attaches files or replies, in the transaction writing it.
@@ -250,9 +250,32 @@ class InboxProjection(Projection[InboxView]):
         self._set_muted(event, False, tracking)
 
     def _set_muted(self, event, muted: bool, tracking: Tracking) -> None:
-        chat_id = str(event.chat_id)
-        self.view.set_muted(chat_id, event.user_id, muted, tracking)
-        self._changed(Change(tracking.notification_id, chat_id, CHAT, (event.user_id,)))
+        self.view.set_muted(str(event.chat_id), event.user_id, muted, tracking)
+        self._changed_for_member(event, tracking)
+
+    @process_event.register
+    def chat_pinned(self, event: ChatPreferences.Pinned, tracking: Tracking) -> None:
+        self.view.set_pinned(str(event.chat_id), event.user_id, True, tracking)
+        self._changed_for_member(event, tracking)
+
+    @process_event.register
+    def chat_unpinned(self, event: ChatPreferences.Unpinned, tracking: Tracking) -> None:
+        self.view.set_pinned(str(event.chat_id), event.user_id, False, tracking)
+        self._changed_for_member(event, tracking)
+
+    @process_event.register
+    def chat_archived(self, event: ChatPreferences.Archived, tracking: Tracking) -> None:
+        self.view.set_archived(str(event.chat_id), event.user_id, True, event.through, tracking)
+        self._changed_for_member(event, tracking)
+
+    @process_event.register
+    def chat_unarchived(self, event: ChatPreferences.Unarchived, tracking: Tracking) -> None:
+        self.view.set_archived(str(event.chat_id), event.user_id, False, "", tracking)
+        self._changed_for_member(event, tracking)
+
+    def _changed_for_member(self, event, tracking: Tracking) -> None:
+        """A member's own setting: their connections hear of it, nobody else's."""
+        self._changed(Change(tracking.notification_id, str(event.chat_id), CHAT, (event.user_id,)))
 
     def _changed(self, change: Change) -> None:
         self._local.changes.append(change)

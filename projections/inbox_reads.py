@@ -9,10 +9,11 @@ from domain.errors import MessageNotFoundError
 from domain.upload import kind_of
 from projections.inbox_reactions import Reaction
 from projections.inbox_replies import MESSAGE_ROWS, ReplyTo, reply_of
+from projections.inbox_counts import UNREAD_TOTAL, UnreadCounts
 
 CHAT_COLUMNS = (
     "c.chat_id, c.kind, c.name, c.admin, c.last_message, c.created_at, c.updated_at, me.unread,"
-    " me.muted"
+    " me.muted, me.pinned, me.archived, me.mentions_unread"
 )
 
 
@@ -29,6 +30,9 @@ class ChatSummary:
     updated_at: str
     muted: bool = False
     names: tuple[str, ...] = ()  # each member's registered name ("" for none), as `members`
+    pinned: bool = False
+    archived: bool = False
+    mentions_unread: int = 0  # unread messages that mention this user
 
 
 class Attachment(NamedTuple):
@@ -59,6 +63,7 @@ class MessageRecord:
     attachments: tuple[Attachment, ...] = ()
     reply_to: ReplyTo | None = None
     reactions: tuple[Reaction, ...] = ()  # in the order each emoji was first used
+    mentions: tuple[str, ...] = ()
 
 
 class StoredFile(NamedTuple):
@@ -83,14 +88,18 @@ class InboxReads:
                      " ORDER BY m.position", chat=chat_id)
         return [(row["user_id"], row["name"]) for row in c.fetchall()]
 
-    def chat_list(self, user_id: str, with_names: bool = False) -> list[ChatSummary]:
-        """The user's chats, most recent activity first; `with_names`: the
-        members' names too (version 2 shows them; version 1, re-sent after
-        every message, is spared the join)."""
+    def chat_list(self, user_id: str, with_names: bool = False,
+                  archived: bool | None = False) -> list[ChatSummary]:
+        """The user's chats, pinned first (the latest pinned first), then most
+        recent activity first; `with_names`: the members' names too (version 2
+        shows them; version 1, re-sent after every message, is spared the
+        join); `archived`: the archived chats instead (None: all)."""
+        archive = "" if archived is None else " AND me.archived = :archived"
         with self._read() as c:
             self._run(c, f"SELECT {CHAT_COLUMNS} FROM inbox_members me JOIN inbox_chats c"
                          " ON c.chat_id = me.chat_id WHERE me.user_id = :user AND c.deleted = 0"
-                         " ORDER BY c.activity DESC", user=user_id)
+                         f"{archive} ORDER BY me.pinned DESC, c.activity DESC", user=user_id,
+                      archived=int(bool(archived)))
             chats = c.fetchall()
             name, join = ((", COALESCE(u.name, '') AS name",
                            " LEFT JOIN inbox_users u ON u.user_id = m.user_id")
@@ -192,8 +201,8 @@ class InboxReads:
                             self._uploads_of(c, [row]), self._reactions_of(c, [row]))
 
     def messages_by_id(self, message_ids: list[str]) -> tuple[dict[str, MessageRecord],
-                                                             dict[str, dict[str, int]]]:
-        """Many messages at once, and every member's unread count in their
+                                                             dict[str, dict[str, UnreadCounts]]]:
+        """Many messages at once, and every member's unread counts in their
         chats (those still there): three queries, however many messages."""
         if not message_ids:
             return {}, {}
@@ -206,22 +215,23 @@ class InboxReads:
             read: dict[str, dict[str, int]] = {chat: {} for chat in chats.values()}
             unread: dict[str, dict[str, int]] = {}
             if chats:
-                self._run(c, "SELECT me.chat_id, me.user_id, me.read_seq, me.unread, c.deleted"
+                self._run(c, "SELECT me.chat_id, me.user_id, me.read_seq, me.unread,"
+                             " me.mentions_unread, c.deleted, (" + UNREAD_TOTAL.format(
+                                 user="me.user_id") + ") AS unread_total"
                              " FROM inbox_members me JOIN inbox_chats c ON c.chat_id = me.chat_id"
                              f" WHERE me.chat_id IN ({_names(chats)})", **chats)
                 for row in c.fetchall():
                     read[row["chat_id"]][row["user_id"]] = row["read_seq"]
                     if not row["deleted"]:
-                        unread.setdefault(row["chat_id"], {})[row["user_id"]] = row["unread"]
-        return {row["message_id"]: _message(row, read[row["chat_id"]], uploads, reactions)
-                for row in rows}, unread
+                        unread.setdefault(row["chat_id"], {})[row["user_id"]] = UnreadCounts(
+                            row["unread"], row["mentions_unread"], int(row["unread_total"]))
+        return {row["message_id"]: _message(row, read[row["chat_id"]], uploads, reactions) for row in rows}, unread
 
     def total_unread(self, user_id: str) -> int:
-        """What an app icon's badge shows."""
+        """What an app icon's badge shows: the unread of the chats in the
+        user's list (archived chats are not)."""
         with self._read() as c:
-            self._run(c, "SELECT COALESCE(SUM(me.unread), 0) AS unread FROM inbox_members me"
-                         " JOIN inbox_chats c ON c.chat_id = me.chat_id"
-                         " WHERE me.user_id = :user AND c.deleted = 0", user=user_id)
+            self._run(c, f"SELECT ({UNREAD_TOTAL.format(user=':user')}) AS unread", user=user_id)
             return int(c.fetchone()["unread"])
 
     def last_message_id(self, chat_id: str) -> str | None:
@@ -269,6 +279,8 @@ def _summary(row, members: list[tuple[str, str]]) -> ChatSummary:
         members=tuple(user for user, _ in members), last_message=row["last_message"],
         unread=row["unread"], created_at=row["created_at"], updated_at=row["updated_at"],
         muted=bool(row["muted"]), names=tuple(name for _, name in members),
+        pinned=bool(row["pinned"]), archived=bool(row["archived"]),
+        mentions_unread=row["mentions_unread"],
     )
 
 
@@ -285,4 +297,5 @@ def _message(row, read_seq: dict[str, int], uploads: dict[str, Attachment],
         attachments=tuple(uploads.get(upload) or Attachment(upload)
                           for upload in row["attachments"].split()),
         reply_to=reply_of(row), reactions=reactions.get(row["message_id"], ()),
+        mentions=tuple(row["mentions"].split()),
     )

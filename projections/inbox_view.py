@@ -11,6 +11,9 @@ from eventsourcing.persistence import Tracking
 from projections import changes, inbox_reactions
 from projections.changes import ChangeLog
 from projections.inbox_reactions import InboxReactions
+from projections.inbox_counts import (
+    MEMBERS_AFTER_POST, RECOUNT_MENTIONS, UnreadCounts, members_counted, mentioned)
+from projections.inbox_preferences import PreferenceWrites
 from projections.inbox_reads import InboxReads
 from projections.inbox_replies import InboxReplies
 from projections.sql_view import SQLView
@@ -25,6 +28,9 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS inbox_members ("
     " chat_id TEXT NOT NULL, user_id TEXT NOT NULL, position INTEGER NOT NULL,"
     " read_seq BIGINT NOT NULL, unread BIGINT NOT NULL, muted INTEGER NOT NULL DEFAULT 0,"
+    # pinned: the position of the event that pinned it (0: not), so the latest sorts first
+    " pinned BIGINT NOT NULL DEFAULT 0, archived INTEGER NOT NULL DEFAULT 0,"
+    " mentions_unread BIGINT NOT NULL DEFAULT 0,"
     " PRIMARY KEY (chat_id, user_id))",
     "CREATE INDEX IF NOT EXISTS inbox_members_by_user ON inbox_members (user_id)",
     "CREATE TABLE IF NOT EXISTS inbox_messages ("
@@ -33,7 +39,7 @@ TABLES = (
     " updated_at TEXT NOT NULL, edited_at TEXT NOT NULL DEFAULT '',"
     " deleted INTEGER NOT NULL DEFAULT 0, attachments TEXT NOT NULL DEFAULT '',"
     " reply_to TEXT NOT NULL DEFAULT '', reactions INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY (chat_id, seq))",
+    " mentions TEXT NOT NULL DEFAULT '', PRIMARY KEY (chat_id, seq))",
     "CREATE UNIQUE INDEX IF NOT EXISTS inbox_messages_by_id ON inbox_messages (message_id)",
     "CREATE TABLE IF NOT EXISTS inbox_uploads ("
     " upload_id TEXT PRIMARY KEY, owner TEXT NOT NULL, content_type TEXT NOT NULL,"
@@ -49,12 +55,12 @@ TABLES = (
 TABLE_NAMES = ("inbox_users", "inbox_chats", "inbox_members", "inbox_messages", "inbox_uploads",
                "inbox_attachments", *changes.TABLE_NAMES, *inbox_reactions.TABLE_NAMES)
 
-# Unread recounted from the messages after a member's read position: the
-# definition itself, so it cannot drift.
+# Unread recounted from the messages after a member's read position, and
+# the mentions of them among those: the definition itself, so it cannot drift.
 RECOUNT_UNREAD = (
     "unread = (SELECT COUNT(*) FROM inbox_messages m WHERE m.chat_id = inbox_members.chat_id"
     " AND m.seq > inbox_members.read_seq AND m.sender <> inbox_members.user_id"
-    " AND m.deleted = 0)"
+    " AND m.deleted = 0), " + RECOUNT_MENTIONS
 )
 
 
@@ -69,9 +75,10 @@ class Post(NamedTuple):
     at: str
     tracking: Tracking
     reply_to: str = ""  # the id of the message it replies to
+    mentions: tuple[str, ...] = ()
 
 
-class InboxView(InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
+class InboxView(PreferenceWrites, InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
     TABLES = TABLES
     TABLE_NAMES = TABLE_NAMES
 
@@ -116,13 +123,15 @@ class InboxView(InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
             self._run(c, "UPDATE inbox_chats SET deleted = 0, name = :name, created_at = :at,"
                          " updated_at = :at, activity = :activity WHERE chat_id = :chat",
                       chat=chat_id, name=name, at=at, activity=tracking.notification_id)
-            self._run(c, "UPDATE inbox_members SET unread = 0, read_seq = (SELECT last_seq FROM"
-                         " inbox_chats WHERE chat_id = :chat) WHERE chat_id = :chat", chat=chat_id)
+            self._run(c, "UPDATE inbox_members SET unread = 0, mentions_unread = 0, read_seq ="
+                         " (SELECT last_seq FROM inbox_chats WHERE chat_id = :chat)"
+                         " WHERE chat_id = :chat", chat=chat_id)
             return self._members(c, chat_id)
 
     def post_message(self, chat_id: str, message_id: str, sender: str, content: str,
                      attachments: list[str], at: str, tracking: Tracking,
-                     reply_to: str = "") -> list[tuple[str, int]]:
+                     reply_to: str = "", mentions: tuple[str, ...] = ()
+                     ) -> list[tuple[str, UnreadCounts]]:
         """Costs the same in a chat of ten messages or of a million: it touches
         the chat row, the new message and one row per member."""
         with self._write(tracking) as c:
@@ -135,25 +144,22 @@ class InboxView(InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
                 return []
             seq = row["last_seq"]
             self._run(c, "INSERT INTO inbox_messages (chat_id, seq, message_id, sender, content,"
-                         " created_at, updated_at, attachments, reply_to) VALUES (:chat, :seq,"
-                         " :message, :sender, :content, :at, :at, :attachments, :reply_to)",
+                         " created_at, updated_at, attachments, reply_to, mentions) VALUES (:chat,"
+                         " :seq, :message, :sender, :content, :at, :at, :attachments, :reply_to,"
+                         " :mentions)",
                       chat=chat_id, seq=seq, message=message_id, sender=sender, content=content,
-                      at=at, attachments=" ".join(attachments), reply_to=reply_to)
+                      at=at, attachments=" ".join(attachments), reply_to=reply_to,
+                      mentions=" ".join(mentions))
             for upload_id in attachments:
                 self._run(c, "INSERT INTO inbox_attachments VALUES (:upload, :message, :chat)"
                              " ON CONFLICT DO NOTHING", upload=upload_id, message=message_id,
                           chat=chat_id)
-            # One more unread for the others; writing in a chat means having
-            # read it up to one's own message. One statement, returning the members.
-            self._run(c, "UPDATE inbox_members SET"
-                         " unread = CASE WHEN user_id = :sender THEN 0 ELSE unread + 1 END,"
-                         " read_seq = CASE WHEN user_id = :sender THEN :seq ELSE read_seq END"
-                         " WHERE chat_id = :chat RETURNING user_id, position, unread",
-                      chat=chat_id, seq=seq, sender=sender)
-            return [(row["user_id"], row["unread"])
-                    for row in sorted(c.fetchall(), key=lambda r: r["position"])]
+            # One statement, returning the members with their counts.
+            self._run(c, MEMBERS_AFTER_POST, chat=chat_id, seq=seq, sender=sender,
+                      mentioned=mentioned(mentions))
+            return members_counted(c.fetchall())
 
-    def post_messages(self, posts: list["Post"]) -> list[list[tuple[str, int]]]:
+    def post_messages(self, posts: list["Post"]) -> list[list[tuple[str, UnreadCounts]]]:
         """Many at once, in order: each one's members with their unread counts
         (none if its chat is gone)."""
         return [self.post_message(*post) for post in posts]
@@ -220,8 +226,9 @@ class InboxView(InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
                        tracking: Tracking) -> list[str]:
         """A deleted message stays in history as deleted, without its text."""
         with self._write(tracking) as c:
-            self._run(c, "UPDATE inbox_messages SET content = '', attachments = '', deleted = 1,"
-                         " updated_at = :at WHERE message_id = :message", at=at, message=message_id)
+            self._run(c, "UPDATE inbox_messages SET content = '', attachments = '', mentions = '',"
+                         " deleted = 1, updated_at = :at WHERE message_id = :message", at=at,
+                      message=message_id)
             self._run(c, "DELETE FROM inbox_attachments WHERE message_id = :message",
                       message=message_id)
             self._follow_last_message(c, chat_id)
@@ -248,7 +255,3 @@ class InboxView(InboxReads, InboxReplies, InboxReactions, ChangeLog, SQLView):
         self._run(c, "UPDATE inbox_chats SET activity = :activity WHERE chat_id = :chat",
                   activity=tracking.notification_id, chat=chat_id)
 
-    def set_muted(self, chat_id: str, user_id: str, muted: bool, tracking: Tracking) -> None:
-        with self._write(tracking) as c:
-            self._run(c, "UPDATE inbox_members SET muted = :muted WHERE chat_id = :chat"
-                         " AND user_id = :user", muted=int(muted), chat=chat_id, user=user_id)

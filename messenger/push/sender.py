@@ -1,7 +1,7 @@
 """Sends a push for each new message to every member who has no connection
-open anywhere, has not muted the chat, and is not its sender. Follows the
-event log with tracking; each push sent is recorded at once, so a restart in
-the middle of a backlog sends each push once."""
+open anywhere, has not muted the chat (or is mentioned in it), and is not
+its sender. Follows the event log with tracking; each push sent is recorded
+at once, so a restart in the middle of a backlog sends each push once."""
 
 import logging
 import threading
@@ -25,6 +25,7 @@ from projections.push_deliveries import PushView
 log = logging.getLogger(__name__)
 
 BODY_CHARS = 180
+MENTION = "упоминает вас"  # "Вера Иванова (vera) упоминает вас · Смена"
 # A push about a message older than this is news to nobody: after a long outage,
 # or when push is switched on for an existing store, old messages are not pushed.
 MAX_AGE_S = 600
@@ -79,14 +80,16 @@ class PushSender(Projection[PushView]):
         chat_id, message_id = str(event.chat_id), str(event.originator_id)
         kind, chat_name, members = self._inbox.audience(chat_id)
         sender = ""  # looked up for the first push it heads
+        mentioned = set(event.mentions)  # who hears of it even if they muted the chat
         for user_id, muted in members:
-            if user_id == event.sender or muted or self.view.is_online(user_id):
+            if user_id == event.sender or (muted and user_id not in mentioned) \
+                    or self.view.is_online(user_id):
                 continue
             devices = self.view.devices_of(user_id)
             if devices:
                 sender = sender or sender_line(event.sender, self._inbox.user_name(event.sender),
                                                event.sender_name)
-                push = Push(title=_title(kind, chat_name, sender),
+                push = Push(title=_title(kind, chat_name, sender, user_id in mentioned),
                             body=_shorten(event.content),
                             badge=self._inbox.total_unread(user_id),
                             chat_id=chat_id, message_id=message_id)
@@ -114,11 +117,14 @@ class PushSender(Projection[PushView]):
                 raise StoppedError
 
 
-def _title(kind: str, chat_name: str, sender: str) -> str:
+def _title(kind: str, chat_name: str, sender: str, mention: bool = False) -> str:
     """System chats speak for themselves; otherwise the sender, by their
-    registered name and id (messenger/naming.py), on one line."""
+    registered name and id (messenger/naming.py), on one line, saying so
+    when the message mentions the one it is pushed to (only groups have mentions)."""
     if kind in SYSTEM_KINDS:
         return shown(chat_name)
+    if mention:
+        sender = f"{sender} {MENTION}"
     return f"{sender} · {shown(chat_name)}" if kind == GROUP else sender
 
 

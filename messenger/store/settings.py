@@ -43,6 +43,8 @@ def connect_postgres(env: dict[str, str]):
 
 
 def _sqlite_env(path: str) -> dict[str, str]:
+    from messenger.store.sqlite_statements import cache_statements
+    cache_statements()  # before the library opens its first connection
     if not path or path == "/":
         raise DatabaseURLError("sqlite URL names no file")
     folder = Path(path).parent

@@ -5,6 +5,7 @@ is only ever called through Commands.query."""
 from domain.errors import ChatNotFoundError, MessageNotFoundError
 from messenger.wire import protocol, shapes
 from projections.changes import CHAT, MESSAGE_EDITED, REACTIONS, READ, Change
+from projections.inbox_counts import UnreadCounts
 from projections.inbox_reads import ChatSummary, MessageRecord
 from projections.inbox_view import InboxView
 
@@ -19,6 +20,12 @@ class Frames:
         return shapes.chat_list_frame(self._view.chat_list(user_id, with_names=version == 2),
                                         max_users=shapes.V1_LIST_USERS if version == 1 else None,
                                         names=version == 2)
+
+    def archived_chats(self, user_id: str, version: int = 1) -> dict:
+        """The chats out of the user's list, in its order, shaped as it is."""
+        return shapes.archived_chats_frame(
+            self._view.chat_list(user_id, with_names=version == 2, archived=True),
+            max_users=shapes.V1_LIST_USERS if version == 1 else None, names=version == 2)
 
     def chat(self, user_id: str, chat_id: str) -> ChatSummary:
         chat = self._view.chat(user_id, chat_id)
@@ -94,7 +101,9 @@ class Frames:
     def unread_reply(self, user_id: str, chat_id: str, version: int) -> list[dict]:
         if version == 1:
             return [self.chat_list(user_id)]
-        return [shapes.unread_frame(chat_id, self.chat(user_id, chat_id).unread)]
+        chat = self.chat(user_id, chat_id)
+        return [shapes.unread_frame(chat_id, UnreadCounts(
+            chat.unread, chat.mentions_unread, self._view.total_unread(user_id)))]
 
     # --- live delivery --------------------------------------------------------
 
@@ -211,8 +220,9 @@ class Frames:
                    for chat_id, window in messages.items()}
         frames, shared = {}, {}
         for user_id, chat_ids in windows.items():
-            chats = self._view.chat_list(user_id)
-            shown = [shapes.chat_list_frame(chats)] if user_id in lists else []
+            chats = self._view.chat_list(user_id, archived=None)  # an archived chat's window too
+            shown = ([shapes.chat_list_frame([chat for chat in chats if not chat.archived])]
+                     if user_id in lists else [])
             by_id = {chat.chat_id: chat for chat in chats}
             for chat_id in chat_ids:
                 chat = by_id.get(chat_id)

@@ -13,15 +13,16 @@ from messenger import strings
 from messenger.strings import InvalidInputError
 from messenger.wire.emoji import MAX_CODE_POINTS, is_emoji
 from messenger.wire.requests import (
-    AddUsers, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetChatMessages, LeaveChat,
-    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SearchMessages,
-    SendMessage, Unreact, UnregisterDevice
+    AddUsers, ArchiveChat, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetArchivedChats,
+    GetChatMessages, LeaveChat, Limits, MarkRead, MuteChat, PinChat, React, RegisterDevice,
+    RemoveUsers, RenameChat, SearchMessages, SendMessage, Unreact, UnregisterDevice
 )
 from projections import inbox_search, search_terms
 
 MAX_CHAT_USERS = 500
 MAX_DEVICE_TOKEN_CHARS = 4096
 MAX_ATTACHMENTS = 10
+MAX_MENTIONS = 50
 MAX_TYPE_CHARS = 40
 V2_PAGE = 50  # get_chat_messages without a limit, in version 2
 SEARCH_PAGE, SEARCH_PAGE_MAX = 20, 50  # search_messages' results without a limit, and at most
@@ -185,7 +186,16 @@ def _send_message(fields: _Fields, user_id: str, limits: Limits) -> SendMessage:
     reply_to = (fields.uuid("reply_to", "message")
                 if fields._data.get("reply_to") is not None else None)
     return SendMessage(chat_id, content, fields.name("sender_fio", required=False), uploads,
-                       client_msg_id, reply_to)
+                       client_msg_id, reply_to, _mentions(fields._data.get("mentions", [])))
+
+
+def _mentions(mentions: Any) -> tuple[str, ...]:
+    """User ids; whether each is a member is the domain's to say."""
+    if not isinstance(mentions, list) or len(mentions) > MAX_MENTIONS \
+            or not all(isinstance(user, str) for user in mentions):
+        raise ProtocolError(BAD_REQUEST, f"'mentions' must be a list of at most {MAX_MENTIONS}"
+                                         " user ids")
+    return tuple(strings.identifier(user, f"mentions[{n}]") for n, user in enumerate(mentions))
 
 
 def _add_user(fields: _Fields, user_id: str, limits: Limits) -> AddUsers:
@@ -276,11 +286,21 @@ def _search_messages(fields: _Fields, user_id: str, limits: Limits) -> SearchMes
         "limit", 1, SEARCH_PAGE_MAX) or SEARCH_PAGE, before)
 
 
+# Pins and archive: a member's own list (messenger/wire/frames.py archived_chats).
+CHAT_LIST_PARSERS = {
+    "pin_chat": lambda fields, user_id, limits: PinChat(fields.chat_id(), True),
+    "unpin_chat": lambda fields, user_id, limits: PinChat(fields.chat_id(), False),
+    "archive_chat": lambda fields, user_id, limits: ArchiveChat(fields.chat_id(), True),
+    "unarchive_chat": lambda fields, user_id, limits: ArchiveChat(fields.chat_id(), False),
+    "get_archived_chats": lambda fields, user_id, limits: GetArchivedChats(),
+}
+
+
 REQUEST_TYPES = frozenset((
     "create_chat", "rename_chat", "delete_chat", "get_chat_messages", "send_message",
     "register_device", "unregister_device", "mute_chat", "unmute_chat", "add_user",
     "remove_user", "leave_chat", "edit_message", "delete_message", "mark_read",
-    "react", "unreact", "search_messages"))
+    "react", "unreact", "search_messages", *CHAT_LIST_PARSERS))
 
 _PARSERS = {
     "create_chat": _create_chat,
@@ -301,6 +321,7 @@ _PARSERS = {
     "react": _react,
     "unreact": _unreact,
     "search_messages": _search_messages,
+    **CHAT_LIST_PARSERS,
 }
 
 

@@ -37,6 +37,7 @@ class SendMessage:
     attachments: tuple[UUID, ...] = ()
     client_msg_id: str = ""
     reply_to: UUID | None = None
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,23 @@ class SearchMessages:
     chat_id: UUID | None
     limit: int
     before: str | None  # the `next` of the page before
+
+
+@dataclass(frozen=True)
+class PinChat:
+    chat_id: UUID
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class ArchiveChat:
+    chat_id: UUID
+    archived: bool
+
+
+@dataclass(frozen=True)
+class GetArchivedChats:
+    pass
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ field (with fields added, never removed), version 2 in deltas."""
 
 from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from messenger.wire.protocol import encode
+from projections.inbox_counts import UnreadCounts
 from projections.inbox_reactions import Reaction
 from projections.inbox_reads import Attachment, ChatSummary, MessageRecord
 from projections.inbox_replies import ReplyTo
@@ -42,6 +43,9 @@ def chat_json(chat: ChatSummary, max_users: int | None = None, names: bool = Fal
         "updated_at": chat.updated_at,
         "kind": chat.kind,
         "muted": chat.muted,
+        "pinned": chat.pinned,
+        "archived": chat.archived,
+        "mentions_unread": chat.mentions_unread,
     }
 
 
@@ -79,6 +83,7 @@ def _message_news(message: MessageRecord, viewer: str) -> dict:
         "deleted": message.deleted,
         "attachments": [attachment_json(attachment) for attachment in message.attachments],
         # Most messages have neither: they cost no call (a message is rendered per send).
+        "mentions": list(message.mentions),
         "reply_to": None if message.reply_to is None else _reply_json(message.reply_to),
         "reactions": reactions_json(message.reactions, viewer) if message.reactions else [],
     }
@@ -111,9 +116,17 @@ def attachment_json(attachment: Attachment) -> dict:
 
 def chat_list_frame(chats: list[ChatSummary], whole: str = "",
                     max_users: int | None = V1_LIST_USERS, names: bool = False) -> dict:
-    """`whole`: the one chat whose members are listed in full."""
+    """`whole`: the one chat whose members are listed in full. `unread_total`:
+    over the chats listed, as the badge counts (archived chats are not listed)."""
     return {"type": "chat_list", "data": [
-        chat_json(chat, None if chat.chat_id == whole else max_users, names) for chat in chats]}
+        chat_json(chat, None if chat.chat_id == whole else max_users, names) for chat in chats],
+        "unread_total": sum(chat.unread for chat in chats)}
+
+
+def archived_chats_frame(chats: list[ChatSummary], max_users: int | None = V1_LIST_USERS,
+                         names: bool = False) -> dict:
+    return {"type": "archived_chats", "data": [chat_json(chat, max_users, names)
+                                               for chat in chats]}
 
 
 def chat_messages_frame(chat: ChatSummary, messages: list[MessageRecord],
@@ -164,8 +177,10 @@ def reactions_changed_frame(message: MessageRecord, viewer: str) -> dict:
                      "reactions": reactions_json(message.reactions, viewer)}}
 
 
-def unread_frame(chat_id: str, unread: int) -> dict:
-    return {"type": "unread", "data": {"chat_id": chat_id, "unread": unread}}
+def unread_frame(chat_id: str, counts: UnreadCounts) -> dict:
+    return {"type": "unread", "data": {"chat_id": chat_id, "unread": counts.unread,
+                                       "mentions_unread": counts.mentions_unread,
+                                       "unread_total": counts.unread_total}}
 
 
 def read_receipt_frame(chat_id: str, user_id: str, message_id: str) -> dict:

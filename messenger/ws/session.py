@@ -12,8 +12,8 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.application import Messenger
 from domain.errors import (
-    ChatNotFoundError, ForbiddenError, GroupTooLargeError, InvalidChatError, MessageNotFoundError,
-    SystemIdentityError, TooManyReactionsError, UploadNotFoundError
+    ChatNotFoundError, ForbiddenError, GroupTooLargeError, InvalidChatError, InvalidMentionError,
+    MessageNotFoundError, SystemIdentityError, TooManyReactionsError, UploadNotFoundError
 )
 from domain.saving import Saved
 from messenger.auth import Identity
@@ -26,9 +26,9 @@ from messenger.wire import protocol, shapes
 from messenger.wire.frames import Frames
 from messenger.wire.protocol import ProtocolError
 from messenger.wire.requests import (
-    AddUsers, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetChatMessages, LeaveChat,
-    Limits, MarkRead, MuteChat, React, RegisterDevice, RemoveUsers, RenameChat, SearchMessages,
-    SendMessage, Unreact, UnregisterDevice
+    AddUsers, ArchiveChat, CreateChat, DeleteChat, DeleteMessage, EditMessage, GetArchivedChats,
+    GetChatMessages, LeaveChat, Limits, MarkRead, MuteChat, PinChat, React, RegisterDevice,
+    RemoveUsers, RenameChat, SearchMessages, SendMessage, Unreact, UnregisterDevice
 )
 from messenger.ws.rate_limit import TokenBucket
 from projections.inbox import posted_record
@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 # Requests answered with the chat after their use case (the application's
 # method of this name, called with the user, the chat and the request's fields).
 CHANGES_TO_A_CHAT = {RenameChat: "rename_chat", DeleteChat: "delete_chat", AddUsers: "add_users",
-                     RemoveUsers: "remove_users", LeaveChat: "leave_chat", MuteChat: "mute_chat"}
+                     RemoveUsers: "remove_users", LeaveChat: "leave_chat", MuteChat: "mute_chat",
+                     PinChat: "pin_chat"}
 
 
 class Session:
@@ -151,7 +152,7 @@ class Session:
             frames = [protocol.error_frame(protocol.FORBIDDEN, str(error), request_type)]
         except (GroupTooLargeError, TooManyReactionsError) as error:
             frames = [protocol.error_frame(protocol.TOO_LARGE, str(error), request_type)]
-        except (InvalidChatError, SystemIdentityError) as error:
+        except (InvalidChatError, InvalidMentionError, SystemIdentityError) as error:
             frames = [protocol.error_frame(protocol.BAD_REQUEST, str(error), request_type)]
         except (PersistenceError, asyncio.TimeoutError):
             DATABASE_ERRORS.labels("request").inc()
@@ -183,7 +184,8 @@ class Session:
                 saved = await self._command(connection, self._app.create_chat, user_id,
                                             with_users, name)
                 return await query(self._frames.chat_reply, user_id, str(saved.id), version)
-            case SendMessage(chat_id, content, sender_fio, attachments, client_msg_id, reply_to):
+            case SendMessage(chat_id, content, sender_fio, attachments, client_msg_id, reply_to,
+                             mentions):
                 # A resend after a reconnect (same client_msg_id) answers with the
                 # message already stored instead of storing it twice.
                 # JSON, so that no user id and client id pair reads as another's.
@@ -191,7 +193,7 @@ class Session:
                               if client_msg_id else "")
                 saved = await self._command(connection, self._app.post_message, chat_id, user_id,
                                             content, sender_fio or connection.user_name,
-                                            source_key, attachments, reply_to)
+                                            source_key, attachments, reply_to, mentions)
                 if saved.events:  # stored now: the reply is what it wrote
                     if version == 1:
                         return await query(self._frames.after_message, user_id, str(chat_id))
@@ -225,6 +227,14 @@ class Session:
             case SearchMessages(text, terms, chat_id, limit, before):
                 return await query(self._frames.search, user_id, text, terms,
                                    None if chat_id is None else str(chat_id), limit, before)
+            case ArchiveChat(chat_id, archived):
+                # Archived until a message newer than the newest the user can see now.
+                newest = await query(self._frames.newest_message_id, str(chat_id))
+                await self._command(connection, self._app.archive_chat, user_id, chat_id,
+                                    archived, newest or "")
+                return await query(self._frames.chat_reply, user_id, str(chat_id), version)
+            case GetArchivedChats():
+                return [await query(self._frames.archived_chats, user_id, version)]
             case RegisterDevice(platform, token):
                 await self._command(connection, self._app.register_device, user_id, platform, token)
                 return [shapes.device_frame("device_registered", platform, token)]

@@ -41,7 +41,8 @@ async def test_members_edits_deletions_and_receipts_in_both_versions(harness):
     new = await boris.push("message_new", lambda f: f["data"]["id"] == message_id)
     assert new["data"]["content"] == "Привет" and new["data"]["chat_id"] == chat_id
     assert new["data"]["edited_at"] is None and new["data"]["deleted"] is False
-    assert (await boris.push("unread"))["data"] == {"chat_id": chat_id, "unread": 1}
+    assert (await boris.push("unread"))["data"] == {"chat_id": chat_id, "unread": 1,
+                                                     "mentions_unread": 0, "unread_total": 1}
     await vera.push("chat_messages", lambda f: f["data"][-1]["id"] == message_id)
 
     # Only the sender edits; both versions see the new text and when it changed.
@@ -75,7 +76,8 @@ async def test_members_edits_deletions_and_receipts_in_both_versions(harness):
     receipt = await gleb.push("read_receipt", lambda f: f["data"]["user_id"] == "vera")
     assert receipt["data"] == {"chat_id": chat_id, "user_id": "vera", "message_id": message_id}
     [unread] = await gleb.call("mark_read", {"chat_id": chat_id, "message_id": message_id})
-    assert unread == {"type": "unread", "data": {"chat_id": chat_id, "unread": 0},
+    assert unread == {"type": "unread", "data": {"chat_id": chat_id, "unread": 0,
+                                                 "mentions_unread": 0, "unread_total": 0},
                       "request_id": unread["request_id"]}
 
     # Removing and leaving: the removed see the chat go; a leaving admin hands over.

@@ -113,4 +113,5 @@ def test_the_process_that_stores_a_message_is_told_what_changed_without_reading_
     assert [(c.what, c.message_id) for c in committed.changes] == [(MESSAGE_NEW, str(saved.id))]
     record, unread = committed.posted[position]
     assert (record.content, record.sender) == ("Срочно", "boris")
-    assert unread == {"anna": 1, "boris": 0, "vera": 1}
+    assert {user: counts.unread for user, counts in unread.items()} == {
+        "anna": 1, "boris": 0, "vera": 1}

@@ -104,6 +104,7 @@ def test_many_messages_are_read_at_once_with_their_chats_unread_counts(app, view
     two = str(app.post_message(group, "boris", "Всем").id)
     records, unread = view.messages_by_id([one, two, "not-a-message"])
     assert {key: record.content for key, record in records.items()} == {one: "Лично", two: "Всем"}
-    assert unread == {str(direct): {"anna": 0, "boris": 1},
-                      str(group): {"anna": 1, "boris": 0, "vera": 1}}
+    assert {chat: {user: counts.unread for user, counts in members.items()}
+            for chat, members in unread.items()} == {
+        str(direct): {"anna": 0, "boris": 1}, str(group): {"anna": 1, "boris": 0, "vera": 1}}
     assert view.messages_by_id([]) == ({}, {})

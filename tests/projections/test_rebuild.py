@@ -54,7 +54,15 @@ def a_day_at_the_salon(app) -> str:
     app.leave_chat("anna", group)
     app.rename_chat("vera", group, "Салон без администратора")
     app.delete_chat("boris", direct)
-    app.create_chat("anna", ["boris"], "Снова вдвоём")
+    again = app.create_chat("anna", ["boris"], "Снова вдвоём").id
+    # Pins, archive and mentions: each member's own list and counts.
+    app.post_message(group, "gleb", "@vera, ключи у тебя?")
+    app.pin_chat("vera", group, True)
+    app.pin_chat("boris", again, True)
+    app.archive_chat("anna", again, True, "")
+    app.archive_chat("gleb", group, True, "")
+    app.post_message(group, "vera", "Да, @gleb", mentions=("gleb",))  # back for Gleb
+    app.archive_chat("gleb", app.create_chat("gleb", ["vera"], "").id, True, "")
     return str(upload)
 
 
@@ -62,6 +70,7 @@ def everything(view, upload: str) -> dict:
     chats = {chat.chat_id for user in USERS for chat in view.chat_list(user)}
     return {
         "lists": {user: view.chat_list(user) for user in USERS},
+        "archived": {user: view.chat_list(user, archived=True) for user in USERS},
         "badges": {user: view.total_unread(user) for user in USERS},
         "names": {user: view.user_name(user) for user in USERS},
         "history": {chat: view.messages(chat) for chat in chats},
@@ -88,6 +97,10 @@ def test_a_rebuild_from_the_events_gives_the_same_view(app, view, database_url):
     assert [hit.message.content for hit in before["search"]["vera", "красиво"].hits] == [
         "Очень красиво"]  # the edit, found as it is now; a deleted message is not
     assert not any(page.hits for (_, text), page in before["search"].items() if text == "туда")
+    vera, gleb = before["lists"]["vera"][0], before["lists"]["gleb"][0]
+    # Vera answered Gleb's mention (so read it); Gleb has not read hers.
+    assert (vera.pinned, vera.mentions_unread, gleb.mentions_unread) == (True, 0, 1)
+    assert [len(before["archived"][user]) for user in USERS] == [1, 0, 0, 1]
     view.drop_tables()
     rebuilt = Messenger(persistence_env(database_url))  # makes the view's tables afresh
     try:

@@ -47,6 +47,13 @@ def templates(ids: dict) -> list[dict]:
         {"type": "react", "data": {"message_id": message, "emoji": "👍"}},
         {"type": "unreact", "data": {"message_id": message, "emoji": "👍"}},
         {"type": "search_messages", "data": {"text": "hi", "chat_id": chat, "limit": 5}},
+        {"type": "send_message", "data": {"chat_id": chat, "content": "@carol hi",
+                                          "mentions": ["bob"]}},
+        {"type": "pin_chat", "data": {"chat_id": chat}},
+        {"type": "unpin_chat", "data": {"chat_id": chat}},
+        {"type": "archive_chat", "data": {"chat_id": chat}},
+        {"type": "unarchive_chat", "data": {"chat_id": chat}},
+        {"type": "get_archived_chats", "data": {}},
     ]
 
 
