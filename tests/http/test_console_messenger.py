@@ -179,3 +179,100 @@ async def test_search_over_all_chats_and_in_one(console_harness):
         await alice.get_by_test_id("chat-search-more").click()
         await expect(in_chat).to_have_count(22)
         assert browser.problems == []
+
+
+@needs_chromium
+@pytest.mark.gen_test(timeout=120)
+async def test_mentions_are_marked_and_counted_in_the_list(console_harness):
+    harness = console_harness
+    bob = await harness.connect("bob", "Bob Marley", version=2)
+    async with Browser() as browser:
+        alice = await page_of(browser, harness)
+        group = await start_chat(alice, "bob, carol", "Front desk")
+        direct = await start_chat(alice, "bob")
+
+        # Bob mentions her in the group while she is in another chat.
+        await bob.call("send_message", {"chat_id": group, "content": "@alice can you check?"})
+        badge = in_list(alice, group).get_by_test_id("chat-mentions")
+        await expect(badge).to_have_text("@1")
+        await expect(in_list(alice, group).get_by_test_id("chat-unread")).to_have_text("1")
+        await in_list(alice, group).click()
+        await expect(alice.locator("mark.mention.me")).to_have_text("@alice")
+        await expect(alice.get_by_test_id("message").first).to_have_class(re.compile("mentions-me"))
+        await expect(badge).to_be_hidden()
+
+        # Her "@bob" mentions him: the server reads it from the text.
+        await alice.get_by_test_id("message-input").fill("@bob done, and @nobody")
+        await alice.get_by_test_id("message-input").press("Enter")
+        sent = await bob.push("message_new", lambda frame: frame["data"]["sender"] == "alice")
+        assert sent["data"]["mentions"] == ["bob"]
+        await expect(alice.locator("[data-testid=message].mine").get_by_test_id(
+            "mention")).to_have_text(["@bob"])
+        await alice.reload()
+        await expect(badge).to_be_hidden()
+        await expect(in_list(alice, direct)).to_have_count(1)
+        assert browser.problems == []
+
+
+@needs_chromium
+@pytest.mark.gen_test(timeout=120)
+async def test_pins_the_archive_and_the_unread_total(console_harness):
+    harness = console_harness
+    bob = await harness.connect("bob", "Bob Marley", version=2)
+    async with Browser() as browser:
+        alice = await page_of(browser, harness)
+        group = await start_chat(alice, "bob, carol", "Front desk")
+        direct = await start_chat(alice, "bob")
+        await alice.goto(console_url(harness))  # nothing open: what comes is unread
+        total = alice.get_by_test_id("unread-total")
+        await expect(total).to_be_hidden()
+        for text in ("one", "two"):
+            await bob.call("send_message", {"chat_id": direct, "content": text})
+        await bob.call("send_message", {"chat_id": group, "content": "three"})
+        await expect(total).to_have_text("3 unread")
+        await expect(alice).to_have_title("(3) Messenger console")
+
+        # Pinned: first in the list, marked, on her other connections too.
+        elsewhere = await harness.connect("alice", "Alice Liddell", version=2)
+        await expect(alice.get_by_test_id("chat").first).to_have_attribute("data-chat-id", group)
+        await in_list(alice, direct).click()
+        await expect(total).to_have_text("1 unread")  # reading it leaves the group's
+        await alice.get_by_test_id("chat-details-toggle").click()
+        await alice.get_by_test_id("pin-button").click()
+        await expect(alice.get_by_test_id("pin-button")).to_have_text("Unpin")
+        updated = await elsewhere.push("chat_updated")
+        assert (updated["data"]["chat_id"], updated["data"]["pinned"]) == (direct, True)
+        await bob.call("send_message", {"chat_id": group, "content": "newer"})
+        await expect(in_list(alice, group).get_by_test_id("chat-unread")).to_have_text("2")
+        await expect(alice.get_by_test_id("chat").first).to_have_attribute("data-chat-id", direct)
+        await expect(in_list(alice, direct).get_by_test_id("chat-pinned")).to_be_visible()
+        await alice.reload()
+        await expect(alice.get_by_test_id("chat").first).to_have_attribute("data-chat-id", direct)
+
+        # Archived: off the list and out of the total, on the archived screen.
+        await in_list(alice, group).click()
+        await expect(total).to_be_hidden()
+        await bob.call("send_message", {"chat_id": direct, "content": "are you there?"})
+        await expect(total).to_have_text("1 unread")
+        await alice.get_by_test_id("chat-details-toggle").click()
+        await alice.get_by_test_id("archive-button").click()
+        await expect(in_list(alice, group)).to_have_count(0)
+        await expect(alice.get_by_test_id("chat-archived-mark")).to_be_visible()
+        assert group not in [chat["chat_id"] for chat in (
+            await harness.connect("alice", version=2)).initial_chats]
+        await alice.get_by_test_id("archived-button").click()
+        archived = alice.get_by_test_id("archived-chat")
+        await expect(archived).to_have_count(1)
+        await expect(archived).to_have_attribute("data-chat-id", group)
+        await alice.get_by_test_id("archived-back").click()
+        await in_list(alice, direct).click()
+        await expect(total).to_be_hidden()
+
+        # A message in it brings it back, unread.
+        await bob.call("send_message", {"chat_id": group, "content": "back to work"})
+        await expect(in_list(alice, group).get_by_test_id("chat-unread")).to_have_text("1")
+        await expect(total).to_have_text("1 unread")
+        await alice.get_by_test_id("archived-button").click()
+        await expect(alice.get_by_test_id("archived-chat")).to_have_count(0)
+        await expect(alice.get_by_test_id("no-archived")).to_be_visible()
+        assert browser.problems == []
