@@ -81,12 +81,15 @@ class Browser:
         expect.set_options(timeout=WAIT_MS)
         return self
 
-    async def page(self, url: str, **context_options):
+    async def page(self, url: str, before=None, **context_options):
+        """`before`: awaited with the page before it loads (to route its socket)."""
         context = await self._browser.new_context(**context_options)
         context.set_default_timeout(WAIT_MS)
         page = await context.new_page()
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("console", self._console)
+        if before is not None:
+            await before(page)
         await page.goto(url)
         return page
 
@@ -100,9 +103,10 @@ class Browser:
         await self._playwright.stop()
 
 
-async def signed_in(browser: Browser, url: str, user_id: str, name: str = "", **context_options):
+async def signed_in(browser: Browser, url: str, user_id: str, name: str = "", before=None,
+                    **context_options):
     """A page that has minted a token for the user and is connected."""
-    page = await browser.page(url, **context_options)
+    page = await browser.page(url, before, **context_options)
     await page.get_by_test_id("mint-user").fill(user_id)
     await page.get_by_test_id("mint-name").fill(name)
     await page.get_by_test_id("mint-button").click()
@@ -126,10 +130,13 @@ async def test_in_development_the_console_mints_tokens(console_only):
     assert b'data-dev-tokens="true"' in page.body
     assert "script-src" not in page.headers["Content-Security-Policy"]  # default-src 'self'
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    for module in ("console", "state", "connection", "frames", "view", "notices", "pictures"):
+    modules = sorted(path.stem for path in console.STATIC.glob("*.js"))
+    assert {"console", "connection", "frames", "messages", "search", "reactions"} <= set(modules)
+    for module in modules:
         script = await server.fetch(f"/console/{module}.js")
         assert script.code == 200 and "javascript" in script.headers["Content-Type"], module
-    assert b"textContent" in (await server.fetch("/console/view.js")).body
+        assert b"innerHTML" not in script.body, module  # text is set with textContent
+    assert b"textContent" in (await server.fetch("/console/messages.js")).body
     assert (await server.fetch("/console/")).code == 200  # redirected to /console
     for outside in ("/console/..%2Fconsole.py", "/console/%2E%2E/auth.py", "/console/x.py"):
         assert (await server.fetch(outside)).code == 404

@@ -25,11 +25,15 @@ def console_url(harness) -> str:
 
 
 async def start_chat(page, with_users: str, name: str = "") -> str:
+    """A new chat, opened on the page: its id."""
+    before = page.url
     await page.get_by_test_id("new-chat-users").fill(with_users)
     await page.get_by_test_id("new-chat-name").fill(name)
     await page.get_by_test_id("new-chat-button").click()
     await expect(page.get_by_test_id("chat-view")).to_be_visible()
     await expect(page).to_have_url(re.compile("#."))
+    if "#" in before:  # another chat was open
+        await expect(page).not_to_have_url(before)
     return open_chat_id(page)
 
 
@@ -220,7 +224,7 @@ async def test_a_chat_is_muted_and_a_picture_is_sent_with_its_thumbnail(
         # A picture with a caption: uploaded, shown as a thumbnail, Bob can fetch it.
         picture = tmp_path / "shift-plan.png"
         Image.new("RGB", (800, 600), (200, 40, 40)).save(picture)
-        await alice.get_by_test_id("picture-input").set_input_files(str(picture))
+        await alice.get_by_test_id("file-input").set_input_files(str(picture))
         await expect(alice.get_by_test_id("pending-picture")).to_have_count(1)
         await alice.get_by_test_id("message-input").fill("Friday's plan")
         await alice.get_by_test_id("send-button").click()
@@ -238,13 +242,13 @@ async def test_a_chat_is_muted_and_a_picture_is_sent_with_its_thumbnail(
             "document.querySelector('[data-testid=message-picture]').naturalWidth > 0")
         await expect(alice.get_by_test_id("pending-picture")).to_have_count(0)
 
-        # Something that is not a picture is refused in words.
-        text_file = tmp_path / "notes.txt"
-        text_file.write_text("not a picture")
-        await alice.get_by_test_id("picture-input").set_input_files(str(text_file))
-        await expect(alice.get_by_test_id("error-text")).to_contain_text("is not a picture")
+        # An empty file is refused in words.
+        empty = tmp_path / "empty.png"
+        empty.write_bytes(b"")
+        await alice.get_by_test_id("file-input").set_input_files(str(empty))
+        await expect(alice.get_by_test_id("error-text")).to_have_text("empty.png is empty or broken.")
         await expect(alice.get_by_test_id("pending-picture")).to_have_count(0)
-        assert [problem for problem in browser.problems if "status of 415" not in problem] == []
+        assert [problem for problem in browser.problems if "status of 400" not in problem] == []
 
 
 @needs_chromium

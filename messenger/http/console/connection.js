@@ -98,6 +98,13 @@ export function request(type, data, context) {
   return true;
 }
 
+// A request no reply is awaited for (none comes on success): no request_id.
+export function send(type, data) {
+  if (!link.socket || link.socket.readyState !== WebSocket.OPEN) return false;
+  link.socket.send(JSON.stringify({ type: type, data: data }));
+  return true;
+}
+
 // What was asked, for a reply to one of our requests (once), else undefined.
 export function takeAsked(frame) {
   if (frame.request_id == null) return undefined;

@@ -19,6 +19,15 @@ const ACTIONS = {
   mark_read: "mark the chat as read",
   mute_chat: "mute the chat",
   unmute_chat: "unmute the chat",
+  react: "add the reaction",
+  unreact: "take the reaction back",
+  search_messages: "search",
+  set_presence_visible: "change who sees you online",
+  pin_chat: "pin the chat",
+  unpin_chat: "unpin the chat",
+  archive_chat: "archive the chat",
+  unarchive_chat: "unarchive the chat",
+  get_archived_chats: "list the archived chats",
 };
 
 // The server names request fields in quotes; these are the ones a user fills in.
@@ -27,7 +36,10 @@ const FIELDS = [
   ["'content'", "the message"],
   ["'new_name'", "the name"],
   ["'chat_name'", "the name"],
-  ["'attachments'", "the pictures"],
+  ["'attachments'", "the files"],
+  ["'text'", "the search"],
+  ["'emoji'", "the reaction"],
+  ["'reply_to'", "the message answered"],
 ];
 
 export function showError(text, code) {

@@ -15,14 +15,27 @@ export const state = {
   hasMore: false,
   refetch: false,       // after a reconnect: fetch the open chat again
   editing: "",          // the id of one's own message being edited, or ""
-  pictures: [],         // uploads waiting to go with the next message
-  uploading: 0,         // pictures still on their way to the server
+  replyTo: null,        // the message the next one answers, or null
+  pictures: [],         // uploads (pictures and documents) going with the next message
+  uploading: 0,         // files still on their way to the server
+  picking: "",          // the message whose reaction picker is open, or ""
+  scrollTo: "",         // a message to bring into view once its chat's page is in
+  pagesLooked: 0,       // older pages fetched to find it
+  unreadTotal: null,    // the server's unread_total, or null before it says one
+  listMode: "chats",    // the list pane shows "chats" or "archived"
+  presence: new Map(),  // user_id -> {online, last_seen_at}
+  typing: new Map(),    // chat_id -> Map(user_id -> {name, timer})
 };
 
 export function forget() {
   Object.assign(state, { token: "", me: "", myName: "", order: [], openChat: "", messages: [],
-                         hasMore: false, refetch: false, editing: "", pictures: [] });
+                         hasMore: false, refetch: false, editing: "", replyTo: null,
+                         pictures: [], picking: "", scrollTo: "", unreadTotal: null,
+                         listMode: "chats" });
   state.chats.clear();
+  state.presence.clear();
+  for (const users of state.typing.values()) for (const shown of users.values()) clearTimeout(shown.timer);
+  state.typing.clear();
 }
 
 // A name wherever the server gives one: a member entry's `name` (when the
