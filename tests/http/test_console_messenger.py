@@ -4,29 +4,25 @@ Replies and reactions, mentions, pins, the archive and the unread total,
 documents, search, typing and presence: each done on the page and seen by
 the other side, and the other way round."""
 
+import json
 import re
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import pytest
 import tornado.httpclient
 from playwright.async_api import expect
 
-from messenger.config import Config
 from tests.http.test_console import Browser, needs_chromium, signed_in
 from tests.http.test_console_features import DESKTOP, PHONE, console_url, start_chat
 from tests.support.harness import Harness, by_id
 
 
-# Until the presence branch is merged, its test waits (it runs once Config has the setting).
-PRESENCE = "presence_offline_after_s" in {field.name for field in fields(Config)}
-needs_presence = pytest.mark.skipif(not PRESENCE, reason="no presence on this server yet")
 
 
 @pytest.fixture
 def console_harness(io_loop, config):
     """A whole server, as in development; a user gone is shown offline soon."""
-    quick = {"presence_offline_after_s": 0.2} if PRESENCE else {}
-    harness = Harness(replace(config, dev_tokens=True, **quick))
+    harness = Harness(replace(config, dev_tokens=True, presence_offline_after_s=0.2))
     io_loop.run_sync(harness.start)
     yield harness
     io_loop.run_sync(harness.stop)
@@ -286,7 +282,6 @@ async def test_pins_the_archive_and_the_unread_total(console_harness):
 
 
 @needs_chromium
-@needs_presence
 @pytest.mark.gen_test(timeout=120)
 async def test_typing_and_presence_on_both_sides(console_harness):
     harness = console_harness
@@ -304,7 +299,7 @@ async def test_typing_and_presence_on_both_sides(console_harness):
                                   "expires_in_s": 5}
 
         # He types: shown until his message comes.
-        await bob.call("typing", {"chat_id": chat_id})
+        bob.socket.write_message(json.dumps({"type": "typing", "data": {"chat_id": chat_id}}))
         await expect(alice.get_by_test_id("typing")).to_have_text("Bob Marley is typing…")
         await bob.call("send_message", {"chat_id": chat_id, "content": "see you"})
         await expect(alice.get_by_test_id("typing")).to_be_hidden()
