@@ -25,7 +25,7 @@ from domain.errors import (
     TooManyNewUsersError,
     UploadNotFoundError,
 )
-from domain.intervention import Intervention
+from domain.interventions import InterventionUseCases
 from domain.message import Message
 from domain.preferences import ChatPreferences
 from domain.reacting import ReactionUseCases
@@ -39,7 +39,7 @@ MAX_DEFAULT_NAME_CHARS = 200  # as a name given by a client
 
 
 class Messenger(MemberUseCases, ReactionUseCases, DeviceUseCases, PresenceUseCases,
-                SavingApplication):
+                InterventionUseCases, SavingApplication):
     name = "Messenger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
     snapshotting_intervals = {Chat: 50, Reading: 50, ChatPreferences: 50, Device: 50,
@@ -220,20 +220,6 @@ class Messenger(MemberUseCases, ReactionUseCases, DeviceUseCases, PresenceUseCas
         upload = Upload(owner=owner, content_type=content_type, size=size, sha256=sha256,
                         has_thumbnail=has_thumbnail, name=name)
         return self._save(lambda: (upload.id, [upload]))
-
-    def skip_event(self, follower: str, position: int, event_type: str, chat_id: UUID | None,
-                   by: str, reason: str) -> Saved:
-        """An operator tells a follower of the events to pass over the one it
-        cannot process. Asking again for the same event changes nothing."""
-        def skipping():
-            about = ids.skipped_event_id(follower, position)
-            if self._exists(about):
-                return about, []
-            return about, [Intervention(follower=follower, position=position,
-                                        event_type=event_type, chat_id=chat_id, by=by,
-                                        reason=reason)]
-
-        return self._save(skipping)
 
     def _check_own_upload(self, user_id: str, upload_id: UUID) -> None:
         try:

@@ -21,7 +21,8 @@ from domain.upload import Upload
 from domain.user import User
 from projections.changes import (
     CHAT, MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, REACTIONS, READ, Change, Committed)
-from projections.inbox_reads import Attachment, MessageRecord
+from projections.inbox_files import Attachment
+from projections.inbox_reads import MessageRecord
 from projections.inbox_replies import ReplyTo
 from projections.inbox_view import InboxView, Post
 

@@ -5,7 +5,8 @@ from domain.chat import BOT_BOOKINGS, GROUP, SUPPORT
 from messenger.wire.protocol import encode
 from projections.inbox_counts import UnreadCounts
 from projections.inbox_reactions import Reaction
-from projections.inbox_reads import Attachment, ChatSummary, MessageRecord
+from projections.inbox_files import Attachment
+from projections.inbox_reads import ChatSummary, MessageRecord
 from projections.inbox_replies import ReplyTo
 from projections.inbox_search import SearchPage
 

@@ -25,7 +25,7 @@ from messenger.uploads.files import FileStorage, InvalidKeyError, LocalFileStora
 from messenger.uploads.handlers import routes
 from messenger.uploads.intake import UploadError, accept
 from messenger.uploads.sniffing import OCTET_STREAM
-from projections.inbox_reads import StoredFile
+from projections.inbox_files import StoredFile
 
 TOKENS = Tokens("a-test-secret-of-at-least-32-bytes!!")
 # A minimal ISO BMFF 'ftyp' box as HEIC files begin: size, 'ftyp', major
