@@ -28,7 +28,7 @@ class ReactionUseCases(SavingApplication):
     def unreact(self, user_id: str, message_id: UUID, emoji: str) -> Saved:
         """An emoji the user did not put there is not taken back: nothing is stored."""
         def unreacting():
-            message = self._message(message_id, reader=user_id)
+            self._message(message_id, reader=user_id)  # one the user may see
             try:
                 reactions = self.repository.get(ids.reactions_id(message_id, user_id))
             except AggregateNotFoundError:

@@ -65,7 +65,6 @@ class MessageRecord:
     mentions: tuple[str, ...] = ()
 
 
-
 class InboxReads(InboxFiles):
     """Mixed into the inbox view (an SQLView)."""
 
